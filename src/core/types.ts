@@ -1,0 +1,177 @@
+/** A Kubernetes object as plain JSON, exactly as read from Git or returned by the API server. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [field: string]: unknown;
+}
+
+/** The subset of ObjectMeta the agent reads; every other field passes through untouched. */
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  managedFields?: ManagedFieldsEntry[];
+  [field: string]: unknown;
+}
+
+/** One entry of metadata.managedFields. */
+export interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: 'Apply' | 'Update';
+  apiVersion?: string;
+  time?: string;
+  fieldsType?: string;
+  fieldsV1?: Record<string, unknown>;
+  subresource?: string;
+}
+
+/** Identifies one object: API group (empty for core), kind, namespace (empty when cluster-scoped) and name. */
+export interface ObjectRef {
+  group: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+/** A stable string ID for an ObjectRef, `group/Kind/namespace/name`; built only by `objectKey`. */
+export type ObjectKey = string & { readonly __brand: 'ObjectKey' };
+
+/** Where a manifest came from, for error messages that point at the line to fix. */
+export interface SourceLocation {
+  /** Path relative to the repository root. */
+  file: string;
+  /** Zero-based index of the YAML document within the file. */
+  document: number;
+  /** One-based line where the document (or the offending node) starts. */
+  line: number;
+}
+
+/** One file read from Git at an exact commit. */
+export interface SourceFile {
+  /** Path relative to the repository root, with forward slashes. */
+  path: string;
+  content: Uint8Array;
+}
+
+/** What the source stage hands on: the files under the target path at one commit. */
+export interface SourceSnapshot {
+  url: string;
+  ref: string;
+  /** The full 40-hex commit SHA the files were read at. */
+  commit: string;
+  files: SourceFile[];
+  /** Whether the remote ref had moved since the cache last saw it (a fetch was needed). */
+  fetched: boolean;
+}
+
+/** A desired object with the place in Git it came from. */
+export interface Manifest {
+  object: KubeObject;
+  source: SourceLocation;
+}
+
+/** Scope of a kind as the API server (or a CRD in the same commit) reports it. */
+export type Scope = 'Namespaced' | 'Cluster';
+
+/** Resolves a kind's scope; `undefined` when the API server does not serve that kind. */
+export type ScopeLookup = (apiVersion: string, kind: string) => Promise<Scope | undefined>;
+
+/** What a sync did, or would do, to one object. */
+export type Action = 'created' | 'configured' | 'unchanged' | 'deleted' | 'skipped' | 'failed';
+
+/** One line of a plan or result: an object, what happens to it, and why. */
+export interface ChangeSetEntry {
+  ref: ObjectRef;
+  action: Action;
+  /** Unified diff from live to desired (Secret values masked); absent when unchanged or deleted. */
+  diff?: string;
+  /** Human-readable reason, for skipped and failed entries. */
+  message?: string;
+}
+
+/** kstatus status values, plus NotFound/Unknown from polling. */
+export type HealthStatus = 'Current' | 'InProgress' | 'Failed' | 'Terminating' | 'NotFound' | 'Unknown';
+
+/** Health of one object. */
+export interface Health {
+  status: HealthStatus;
+  message: string;
+  /** The Reconciling/Stalled reason kstatus attaches, when there is one. */
+  reason?: string;
+}
+
+/** Health of one object with its identity, as reported after a wait. */
+export interface ObjectHealth extends Health {
+  ref: ObjectRef;
+}
+
+/** How to authenticate to the Git remote over HTTP. */
+export interface GitAuth {
+  username?: string;
+  /** Token or password; never logged. */
+  password?: string;
+}
+
+/** Pruning policy of one sync target. */
+export interface PruneOptions {
+  /** Delete objects recorded in the inventory but gone from Git. Default true. */
+  enabled: boolean;
+  /** Allow a commit whose path renders no objects at all. Default false. */
+  allowEmpty: boolean;
+  /** Refuse to prune more than this share (0..1] of the recorded set in one sync. Default 0.5. */
+  maxShare: number;
+  /** Allow pruning past maxShare for this sync. Default false. */
+  allowMass: boolean;
+}
+
+/** One sync target: where the manifests live in Git and where they go in the cluster. */
+export interface SyncTarget {
+  /** Name of the target, unique per agent; names the inventory parent. */
+  name: string;
+  /** Repository URL (http, https or file). */
+  url: string;
+  /** Branch, tag or full commit SHA. */
+  ref: string;
+  /** Directory within the repository; `.` or empty for the root. */
+  path: string;
+  /** Namespace given to namespaced objects that name none. */
+  namespace: string;
+  /** Namespace where the inventory parent ConfigMap lives. */
+  inventoryNamespace: string;
+  prune: PruneOptions;
+  /** Take fields from other field managers on conflict. Default true, as Flux does. */
+  force: boolean;
+  /** Seconds to wait for the applied set to become healthy; 0 skips the wait. */
+  healthTimeoutSeconds: number;
+}
+
+/** Timings of one sync, in milliseconds per stage. */
+export type StageTimings = Partial<Record<Stage, number>>;
+
+/** The pipeline stages, in order; each failure is reported against one of them. */
+export type Stage = 'source' | 'render' | 'plan' | 'apply' | 'prune' | 'health' | 'inventory';
+
+/** The outcome of one sync: a value the CLI prints and commit-status writers consume. */
+export interface SyncResult {
+  target: string;
+  url: string;
+  ref: string;
+  /** Commit SHA, when the source stage got that far. */
+  commit?: string;
+  /** `synced`: applied and healthy; `unhealthy`: applied but health did not converge; `failed`: a stage failed. */
+  outcome: 'synced' | 'unhealthy' | 'failed';
+  /** The stage that failed and why, when outcome is `failed`. */
+  error?: { stage: Stage; message: string; retryable: boolean };
+  changes: ChangeSetEntry[];
+  health: ObjectHealth[];
+  timings: StageTimings;
+  /** API requests made, by verb (GET, LIST, PATCH, DRYRUN, DELETE, …). */
+  requests: Record<string, number>;
+}
