@@ -165,8 +165,11 @@ export interface SyncResult {
   ref: string;
   /** Commit SHA, when the source stage got that far. */
   commit?: string;
-  /** `synced`: applied and healthy; `unhealthy`: applied but health did not converge; `failed`: a stage failed. */
-  outcome: 'synced' | 'unhealthy' | 'failed';
+  /**
+   * `synced`: applied and healthy; `unhealthy`: applied but health did not converge; `failed`: a stage failed;
+   * `planned`: a diff that changed nothing.
+   */
+  outcome: 'synced' | 'unhealthy' | 'failed' | 'planned';
   /** The stage that failed and why, when outcome is `failed`. */
   error?: { stage: Stage; message: string; retryable: boolean };
   changes: ChangeSetEntry[];
@@ -174,4 +177,68 @@ export interface SyncResult {
   timings: StageTimings;
   /** API requests made, by verb (GET, LIST, PATCH, DRYRUN, DELETE, …). */
   requests: Record<string, number>;
+}
+
+/** What the inventory remembers of one member from the last sync that touched it. */
+export interface MemberRecord {
+  /** UID of the live object we applied; a different UID means someone re-created it. */
+  uid?: string;
+  /** Hash of the desired object as last applied or confirmed. */
+  desiredHash?: string;
+  /** Hash of our field manager's managedFields entry on the live object after the last apply or confirmation. */
+  ownedHash?: string;
+}
+
+/** The ApplySet inventory of one target: its parent object and what it records. */
+export interface Inventory {
+  /** ApplySet ID (`applyset-…-v1`), the value of every member's part-of label. */
+  id: string;
+  parent: ObjectRef;
+  /** Whether the parent object exists in the cluster. */
+  exists: boolean;
+  /** `Kind.group` entries of the contains-group-kinds annotation. */
+  groupKinds: string[];
+  /** Namespaces where members live (the parent's own included). */
+  namespaces: string[];
+  members: Map<ObjectKey, MemberRecord>;
+}
+
+/** One desired object in a plan, with the live object it was compared against. */
+export interface PlanEntry {
+  key: ObjectKey;
+  ref: ObjectRef;
+  /** The object to apply, with the inventory label set. */
+  desired: KubeObject;
+  source: SourceLocation;
+  desiredHash: string;
+  /** The live object (labelled by us, or found by the dry-run), when it exists. */
+  live?: KubeObject;
+  action: 'created' | 'configured' | 'unchanged';
+  diff?: string;
+  /** Whether a dry-run has validated the object; false when its namespace or CRD arrives in this sync. */
+  validated: boolean;
+  /** Whether fields of client-side-apply managers must be taken over before applying. */
+  migrate: boolean;
+}
+
+/** A recorded member that is no longer desired. */
+export interface StaleEntry {
+  key: ObjectKey;
+  ref: ObjectRef;
+  live: KubeObject;
+}
+
+/** The plan of one sync: every desired object's action and every stale object. */
+export interface Plan {
+  entries: PlanEntry[];
+  stale: StaleEntry[];
+}
+
+/** What the apply stage did: one change per planned object, and the objects the API server returned. */
+export interface ApplyOutcome {
+  changes: ChangeSetEntry[];
+  /** Objects as returned by the real apply, by key. */
+  applied: Map<ObjectKey, KubeObject>;
+  /** False when any object failed; pruning must not follow. */
+  ok: boolean;
 }

@@ -1,0 +1,102 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { pino } from 'pino';
+import type { SyncEvent } from '../core/events.ts';
+import type { SyncResult } from '../core/types.ts';
+import { reconcile } from '../core/reconcile.ts';
+import { Kube } from '../kube/objects.ts';
+import { loadGitAuth } from '../source/source.ts';
+import { splitUrlCredentials } from '../source/auth.ts';
+import { USAGE, parseCli } from './args.ts';
+import { resolveTarget } from './target.ts';
+import { formatResult } from './print.ts';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/** Runs the CLI and returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseCli(argv);
+  } catch (err) {
+    process.stderr.write(`gitops-agent: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.command === 'help') return (void process.stdout.write(USAGE), 0);
+  if (args.command === 'version') return (void process.stdout.write(`${version}\n`), 0);
+  const log = pino(
+    { level: (args.values['log-level'] as string | undefined) ?? 'warn', base: undefined },
+    pino.destination(2),
+  );
+  const output = args.values.output ?? 'text';
+  if (output !== 'text' && output !== 'json') {
+    process.stderr.write(`gitops-agent: --output must be text or json\n`);
+    return 2;
+  }
+  let kube: Kube | undefined;
+  try {
+    const { target, auth: authSource } = await resolveTarget(args.values);
+    const split = splitUrlCredentials(target.url, await loadGitAuth(authSource));
+    target.url = split.url;
+    kube = Kube.load(args.values.kubeconfig as string | undefined);
+    const progress = progressPrinter(log);
+    const result = await reconcile(
+      target,
+      {
+        kube,
+        cacheDir:
+          (args.values['cache-dir'] as string | undefined) ??
+          join(homedir(), '.cache', 'gitops-agent', 'git'),
+        auth: split.auth,
+        version,
+        onEvent: progress.event,
+      },
+      { mode: args.command, full: args.values.full === true },
+    );
+    progress.clear();
+    process.stdout.write(
+      output === 'json'
+        ? JSON.stringify(result, null, 2) + '\n'
+        : formatResult(result, {
+            diffs: args.command === 'diff',
+            showUnchanged: args.values['show-unchanged'] === true,
+          }),
+    );
+    return exitCode(args.command, result);
+  } catch (err) {
+    process.stderr.write(`gitops-agent: ${(err as Error).message}\n`);
+    return 2;
+  } finally {
+    kube?.close();
+  }
+}
+
+function exitCode(command: 'sync' | 'diff', r: SyncResult): number {
+  if (r.outcome === 'failed') return 2;
+  if (command === 'diff')
+    return r.changes.some((c) => c.action !== 'unchanged' && c.action !== 'skipped') ? 1 : 0;
+  return r.outcome === 'synced' ? 0 : 1;
+}
+
+// A one-line status on a terminal; structured events go to the log at debug level.
+function progressPrinter(log: pino.Logger): { event: (e: SyncEvent) => void; clear: () => void } {
+  const tty = process.stderr.isTTY === true;
+  let applied = 0;
+  const show = (text: string) => tty && process.stderr.write(`\r\x1b[2K${text}`);
+  return {
+    event: (e) => {
+      log.debug(
+        { event: e.type, ...('stage' in e ? { stage: e.stage } : {}), ...('ms' in e ? { ms: e.ms } : {}) },
+        'sync event',
+      );
+      if (e.type === 'stage-start') show(`${e.stage}…`);
+      if (e.type === 'applied') show(`apply: ${++applied} objects`);
+      if (e.type === 'health')
+        show(
+          `health: waiting for ${e.pending.length} object(s)${e.pending[0] ? `, e.g. ${e.pending[0].ref.kind}/${e.pending[0].ref.name}: ${e.pending[0].message}` : ''}`,
+        );
+    },
+    clear: () => show(''),
+  };
+}

@@ -1,0 +1,72 @@
+import type {
+  ApplyOutcome,
+  ChangeSetEntry,
+  Inventory,
+  MemberRecord,
+  ObjectKey,
+  Plan,
+} from '../core/types.ts';
+import { groupKind, objectKey } from '../core/refs.ts';
+import { ownedHash } from '../core/ownership.ts';
+
+type Contents = Pick<Inventory, 'groupKinds' | 'namespaces' | 'members'>;
+
+/**
+ * The inventory written before anything is applied: everything recorded plus everything desired, so a crash
+ * mid-apply never leaves a labelled object the inventory does not know (kubectl's ApplySet superset step).
+ */
+export function supersetOf(inventory: Inventory, plan: Plan): Contents {
+  const members = new Map(inventory.members);
+  for (const e of plan.entries) if (!members.has(e.key)) members.set(e.key, {});
+  return {
+    members,
+    groupKinds: [...new Set([...inventory.groupKinds, ...plan.entries.map((e) => groupKind(e.ref))])],
+    namespaces: [...new Set([...inventory.namespaces, ...namespacesOf(plan)])],
+  };
+}
+
+/**
+ * The inventory after a successful sync: exactly the desired set, each member with the UID and ownership
+ * hash of the object the API server returned (or of the live object when nothing was sent).
+ */
+export function recordsAfter(
+  inventory: Inventory,
+  plan: Plan,
+  outcome: ApplyOutcome,
+  fieldManager: string,
+): Contents {
+  const members = new Map<ObjectKey, MemberRecord>();
+  for (const e of plan.entries) {
+    const obj = outcome.applied.get(e.key) ?? e.live;
+    members.set(
+      e.key,
+      obj
+        ? { uid: obj.metadata.uid, desiredHash: e.desiredHash, ownedHash: ownedHash(obj, fieldManager) }
+        : {},
+    );
+  }
+  return {
+    members,
+    groupKinds: [...new Set(plan.entries.map((e) => groupKind(e.ref)))],
+    namespaces: [inventory.parent.namespace, ...namespacesOf(plan)],
+  };
+}
+
+/** The inventory after a prune that failed part-way: objects not deleted stay recorded so the next sync retries. */
+export function withUndeleted(contents: Contents, inventory: Inventory, pruned: ChangeSetEntry[]): Contents {
+  const members = new Map(contents.members);
+  const groupKinds = new Set(contents.groupKinds);
+  const namespaces = new Set(contents.namespaces);
+  for (const p of pruned) {
+    if (p.action !== 'failed') continue;
+    const key = objectKey(p.ref);
+    members.set(key, inventory.members.get(key) ?? {});
+    groupKinds.add(groupKind(p.ref));
+    if (p.ref.namespace) namespaces.add(p.ref.namespace);
+  }
+  return { members, groupKinds: [...groupKinds], namespaces: [...namespaces] };
+}
+
+function namespacesOf(plan: Plan): string[] {
+  return plan.entries.map((e) => e.ref.namespace).filter((n) => n !== '');
+}

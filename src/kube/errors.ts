@@ -1,0 +1,60 @@
+/** An error answer from the API server (or a failure to reach it), with its HTTP status and Status reason. */
+export class KubeApiError extends Error {
+  /** HTTP status; 0 when the server could not be reached or did not answer in time. */
+  readonly status: number;
+  /** The `reason` of the Kubernetes Status object, e.g. `NotFound`, `Conflict`, `Invalid`. */
+  readonly reason: string;
+  /** Field causes of an Invalid answer, as the API server lists them. */
+  readonly causes: { field?: string; message?: string; reason?: string }[];
+
+  constructor(status: number, reason: string, message: string, causes: KubeApiError['causes'] = []) {
+    super(message);
+    this.name = 'KubeApiError';
+    this.status = status;
+    this.reason = reason;
+    this.causes = causes;
+  }
+}
+
+/** Builds a KubeApiError from a response body, which is a Status object for most errors. */
+export function errorFromResponse(method: string, path: string, status: number, body: unknown): KubeApiError {
+  const s = (typeof body === 'object' && body !== null ? body : {}) as {
+    reason?: string;
+    message?: string;
+    details?: { causes?: KubeApiError['causes'] };
+  };
+  const message = s.message ?? (typeof body === 'string' && body ? body.slice(0, 500) : `HTTP ${status}`);
+  return new KubeApiError(
+    status,
+    s.reason ?? `HTTP${status}`,
+    `${method} ${path}: ${message}`,
+    s.details?.causes,
+  );
+}
+
+/** Whether the object does not exist. */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 404;
+}
+
+/** Whether the write conflicted (another field manager, or a stale resourceVersion). */
+export function isConflict(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 409;
+}
+
+/** Whether the API server refused the object as invalid (422). */
+export function isInvalid(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 422;
+}
+
+/** Whether the server refused a change to a field that cannot change after creation. */
+export function isImmutable(err: unknown): boolean {
+  if (!(err instanceof KubeApiError) || err.status !== 422) return false;
+  return /field is immutable|is immutable|may not change once set/i.test(err.message);
+}
+
+/** Whether trying again later can help: throttling, server errors, timeouts, network failures. */
+export function isRetryable(err: unknown): boolean {
+  if (!(err instanceof KubeApiError)) return true;
+  return err.status === 0 || err.status === 429 || err.status >= 500 || err.status === 409;
+}

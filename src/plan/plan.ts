@@ -1,0 +1,180 @@
+import type {
+  Inventory,
+  KubeObject,
+  Manifest,
+  ObjectKey,
+  Plan,
+  PlanEntry,
+  StaleEntry,
+} from '../core/types.ts';
+import { AggregateAgentError, ObjectError, type AgentError } from '../core/errors.ts';
+import { groupOf, objectKey, parseKey, refOf } from '../core/refs.ts';
+import { hashJson, needsMigration, ownedHash } from '../core/ownership.ts';
+import { PART_OF_LABEL } from '../core/applyset.ts';
+import type { Kube } from '../kube/objects.ts';
+import { listByLabel, type GroupKind } from '../kube/list.ts';
+import { KubeApiError, isRetryable } from '../kube/errors.ts';
+import { sameObject, unifiedDiff } from './diff.ts';
+
+/** Options of planning. */
+export interface PlanOptions {
+  fieldManager: string;
+  /** Force in the dry-run, as the real apply will. */
+  force: boolean;
+  /** Dry-run every object even when the inventory proves it unchanged (a full resync; `diff` always does). */
+  full: boolean;
+}
+
+/**
+ * Compares every desired object with the cluster: live objects come from one labelled LIST per kind and
+ * namespace; an object whose manifest and whose field ownership are as the inventory recorded is unchanged
+ * without a request; every other one is dry-run with SSA. Any dry-run failure fails the whole plan.
+ */
+export async function planSync(
+  kube: Kube,
+  manifests: Manifest[],
+  inventory: Inventory,
+  options: PlanOptions,
+): Promise<Plan> {
+  const live = await listLive(kube, manifests, inventory);
+  const arriving = arrivingDefinitions(manifests);
+  const errors: AgentError[] = [];
+  const entries = await Promise.all(
+    manifests.map((m) =>
+      planOne(kube, m, live.get(objectKey(refOf(m.object))), inventory, arriving, options).catch(
+        (err: unknown) => {
+          errors.push(toObjectError(m, err));
+          return undefined;
+        },
+      ),
+    ),
+  );
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new AggregateAgentError('plan', errors);
+  const desiredKeys = new Set(manifests.map((m) => objectKey(refOf(m.object))));
+  const stale: StaleEntry[] = [];
+  for (const [key, obj] of live) if (!desiredKeys.has(key)) stale.push({ key, ref: refOf(obj), live: obj });
+  return { entries: entries.filter((e): e is PlanEntry => e !== undefined), stale };
+}
+
+async function planOne(
+  kube: Kube,
+  m: Manifest,
+  labelled: KubeObject | undefined,
+  inventory: Inventory,
+  arriving: Arriving,
+  options: PlanOptions,
+): Promise<PlanEntry> {
+  const desired = m.object;
+  const ref = refOf(desired);
+  const key = objectKey(ref);
+  const base = { key, ref, desired, source: m.source, desiredHash: hashJson(desired), migrate: false };
+  const rec = inventory.members.get(key);
+  if (
+    labelled &&
+    !options.full &&
+    rec?.uid === labelled.metadata.uid &&
+    rec?.desiredHash === base.desiredHash &&
+    rec?.ownedHash !== undefined &&
+    rec.ownedHash === ownedHash(labelled, options.fieldManager) &&
+    !needsMigration(labelled, options.fieldManager)
+  ) {
+    return { ...base, live: labelled, action: 'unchanged', validated: true };
+  }
+  let dry;
+  try {
+    dry = await kube.apply(desired, {
+      dryRun: true,
+      force: options.force,
+      fieldManager: options.fieldManager,
+    });
+  } catch (err) {
+    // The server cannot dry-run into a namespace, or a kind, that this same sync creates first.
+    if (err instanceof KubeApiError && err.status === 404 && dependsOnArriving(desired, arriving)) {
+      return { ...base, action: 'created', validated: false, diff: unifiedDiff(ref, undefined, desired) };
+    }
+    throw err;
+  }
+  if (dry.created)
+    return { ...base, action: 'created', validated: true, diff: unifiedDiff(ref, undefined, dry.object) };
+  const live = labelled ?? (await kube.get(desired.apiVersion, desired.kind, ref.namespace, ref.name));
+  if (!live)
+    return { ...base, action: 'created', validated: true, diff: unifiedDiff(ref, undefined, dry.object) };
+  const migrate = needsMigration(live, options.fieldManager);
+  const unchanged = sameObject(live, dry.object) && !migrate && labelled !== undefined;
+  return unchanged
+    ? { ...base, live, action: 'unchanged', validated: true, migrate }
+    : {
+        ...base,
+        live,
+        action: 'configured',
+        validated: true,
+        migrate,
+        diff: unifiedDiff(ref, live, dry.object),
+      };
+}
+
+async function listLive(
+  kube: Kube,
+  manifests: Manifest[],
+  inventory: Inventory,
+): Promise<Map<ObjectKey, KubeObject>> {
+  const kinds = new Map<string, GroupKind>();
+  for (const gk of inventory.groupKinds) {
+    const dot = gk.indexOf('.');
+    const g = dot < 0 ? { kind: gk, group: '' } : { kind: gk.slice(0, dot), group: gk.slice(dot + 1) };
+    kinds.set(`${g.group}/${g.kind}`, g);
+  }
+  for (const key of inventory.members.keys()) {
+    const r = parseKey(key);
+    kinds.set(`${r.group}/${r.kind}`, { group: r.group, kind: r.kind });
+  }
+  const namespaces = new Set(inventory.namespaces);
+  for (const m of manifests) {
+    const group = groupOf(m.object.apiVersion);
+    kinds.set(`${group}/${m.object.kind}`, { group, kind: m.object.kind });
+    if (m.object.metadata.namespace) namespaces.add(m.object.metadata.namespace);
+  }
+  const objects = await listByLabel(
+    kube,
+    [...kinds.values()],
+    [...namespaces],
+    `${PART_OF_LABEL}=${inventory.id}`,
+  );
+  return new Map(objects.map((o) => [objectKey(refOf(o)), o]));
+}
+
+interface Arriving {
+  namespaces: Set<string>;
+  kinds: Set<string>;
+}
+
+function arrivingDefinitions(manifests: Manifest[]): Arriving {
+  const arriving: Arriving = { namespaces: new Set(), kinds: new Set() };
+  for (const { object: o } of manifests) {
+    if (o.apiVersion === 'v1' && o.kind === 'Namespace') arriving.namespaces.add(o.metadata.name);
+    if (groupOf(o.apiVersion) === 'apiextensions.k8s.io' && o.kind === 'CustomResourceDefinition') {
+      const spec = o.spec as { group?: string; names?: { kind?: string } } | undefined;
+      arriving.kinds.add(`${spec?.group}/${spec?.names?.kind}`);
+    }
+  }
+  return arriving;
+}
+
+function dependsOnArriving(o: KubeObject, arriving: Arriving): boolean {
+  return (
+    (o.metadata.namespace !== undefined && arriving.namespaces.has(o.metadata.namespace)) ||
+    arriving.kinds.has(`${groupOf(o.apiVersion)}/${o.kind}`)
+  );
+}
+
+function toObjectError(m: Manifest, err: unknown): AgentError {
+  const where = `(${m.source.file}:${m.source.line})`;
+  const message = err instanceof Error ? err.message : String(err);
+  const status = err instanceof KubeApiError ? err.status : undefined;
+  return new ObjectError('plan', refOf(m.object), `dry-run failed ${where}: ${message}`, {
+    retryable: isRetryable(err),
+    status,
+    cause: err,
+  });
+}
