@@ -49,6 +49,8 @@ const AUTH_REFRESH_MS = 30_000;
 export class KubeClient {
   /** Requests made so far, by verb label. */
   readonly counts: Record<string, number> = {};
+  /** Requests made so far, by HTTP method. */
+  readonly methods: Record<string, number> = {};
   readonly server: string;
   readonly #kc: KubeConfig;
   readonly #options: KubeClientOptions;
@@ -77,6 +79,7 @@ export class KubeClient {
   async request(req: KubeRequest): Promise<KubeResponse> {
     const verb = req.verb ?? req.method;
     this.counts[verb] = (this.counts[verb] ?? 0) + 1;
+    this.methods[req.method] = (this.methods[req.method] ?? 0) + 1;
     await this.#acquire();
     try {
       return await this.#send(req, await this.#requestOptions());
