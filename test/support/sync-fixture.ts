@@ -106,7 +106,15 @@ export async function getLive(
   namespace?: string,
 ): Promise<Record<string, unknown> | undefined> {
   try {
-    const out = await kubectl(['get', kind, name, ...(namespace ? ['-n', namespace] : []), '-o', 'json']);
+    const out = await kubectl([
+      'get',
+      kind,
+      name,
+      ...(namespace ? ['-n', namespace] : []),
+      '-o',
+      'json',
+      '--show-managed-fields',
+    ]);
     return JSON.parse(out) as Record<string, unknown>;
   } catch (err) {
     if (/NotFound|not found/.test((err as Error).message)) return undefined;
