@@ -1,0 +1,88 @@
+import { readFile } from 'node:fs/promises';
+import { AgentError } from '../core/errors.ts';
+import type { GitAuth } from '../core/types.ts';
+
+/** Where to find a Git token: a file (e.g. a mounted Secret) or an environment variable. */
+export interface GitAuthSource {
+  tokenFile?: string;
+  tokenEnv?: string;
+  /** Basic-auth username; `git` by default (GitHub apps use `x-access-token`, GitLab `oauth2`). */
+  username?: string;
+}
+
+/** Username sent with a token when none is configured. */
+export const DEFAULT_GIT_USERNAME = 'git';
+
+/** Reads the token named by `source`; `undefined` when neither a file nor an env var is configured. */
+export async function loadGitAuth(source: GitAuthSource): Promise<GitAuth | undefined> {
+  const username = source.username || DEFAULT_GIT_USERNAME;
+  if (source.tokenFile !== undefined && source.tokenEnv !== undefined) {
+    throw new AgentError('source', 'set either tokenFile or tokenEnv, not both', { retryable: false });
+  }
+  if (source.tokenFile !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(source.tokenFile, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'read error';
+      // A mounted Secret may appear or rotate later, so a missing file is worth retrying.
+      throw new AgentError('source', `cannot read Git token file ${source.tokenFile}: ${code}`, {
+        retryable: true,
+      });
+    }
+    const token = text.trim();
+    if (token === '')
+      throw new AgentError('source', `Git token file ${source.tokenFile} is empty`, { retryable: true });
+    return { username, password: token };
+  }
+  if (source.tokenEnv !== undefined) {
+    const token = process.env[source.tokenEnv]?.trim();
+    if (!token) {
+      const message = `environment variable ${source.tokenEnv} holding the Git token is not set`;
+      throw new AgentError('source', message, { retryable: false });
+    }
+    return { username, password: token };
+  }
+  return undefined;
+}
+
+/** HTTP headers that authenticate every request up front (isomorphic-git calls onAuth only after a 401). */
+export function authHeaders(auth: GitAuth | undefined): Record<string, string> {
+  if (!auth?.password) return {};
+  const basic = Buffer.from(`${auth.username || DEFAULT_GIT_USERNAME}:${auth.password}`).toString('base64');
+  return { Authorization: `Basic ${basic}` };
+}
+
+/** Strings that must never reach a message: the password and its basic-auth encoding. */
+export function secretsOf(auth: GitAuth | undefined): string[] {
+  const header = authHeaders(auth)['Authorization'];
+  return [auth?.password, header?.slice('Basic '.length)].filter((s): s is string => !!s);
+}
+
+/** Removes `user:pass@` from every URL in `text` and masks each secret. */
+export function redact(text: string, secrets: readonly string[] = []): string {
+  let out = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi, '$1');
+  for (const secret of secrets) out = out.split(secret).join('***');
+  return out;
+}
+
+/** Splits credentials out of an http(s) URL; explicit `auth` wins over credentials in the URL. */
+export function splitUrlCredentials(url: string, auth?: GitAuth): { url: string; auth: GitAuth | undefined } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new AgentError('source', `invalid repository URL ${redact(url)}`, { retryable: false });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    const message = `unsupported repository URL scheme ${parsed.protocol} (use http or https)`;
+    throw new AgentError('source', message, { retryable: false });
+  }
+  const fromUrl: GitAuth | undefined =
+    parsed.username || parsed.password
+      ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) }
+      : undefined;
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.href, auth: auth ?? fromUrl };
+}

@@ -1,0 +1,80 @@
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as git from 'isomorphic-git';
+
+/** A bare repository in the cache; a first clone lives in a temp dir until `keep` moves it into place. */
+export interface CachedRepo {
+  gitdir: string;
+  /** Moves a fresh clone into its final place; a no-op for an existing one. */
+  keep(): Promise<void>;
+  /** Deletes a fresh clone that never got kept; a no-op for an existing one. */
+  discard(): Promise<void>;
+}
+
+const locks = new Map<string, Promise<unknown>>();
+
+/** The cache directory of one repository URL: a SHA-256 prefix, so URLs never become paths. */
+export function repoDir(cacheDir: string, url: string): string {
+  return join(cacheDir, createHash('sha256').update(url).digest('hex').slice(0, 24));
+}
+
+/** Runs `fn` while holding the in-process lock of `key`; isomorphic-git is unsafe on one repo in parallel. */
+export async function withRepoLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const previous = locks.get(key) ?? Promise.resolve();
+  const run = previous.then(() => fn());
+  const tail = run.catch(() => undefined);
+  locks.set(key, tail);
+  try {
+    return await run;
+  } finally {
+    if (locks.get(key) === tail) locks.delete(key);
+  }
+}
+
+/** Opens the bare repository at `dir`, or initialises a fresh one in a sibling temp dir. */
+export async function openRepo(dir: string): Promise<CachedRepo> {
+  if (await exists(join(dir, 'HEAD'))) {
+    const noop = async (): Promise<void> => undefined;
+    return { gitdir: dir, keep: noop, discard: noop };
+  }
+  // A crashed first clone must never look like a cache entry, so it is built aside and renamed when complete.
+  await rm(dir, { recursive: true, force: true });
+  const tmp = `${dir}.tmp-${randomBytes(6).toString('hex')}`;
+  await mkdir(tmp, { recursive: true });
+  await git.init({ fs, dir: tmp, bare: true, defaultBranch: 'main' });
+  // isomorphic-git records fetched branches through the remote's refspec and fails without one; the URL is
+  // passed on each fetch instead, so it is never stored.
+  await git.setConfig({
+    fs,
+    gitdir: tmp,
+    path: 'remote.origin.fetch',
+    value: '+refs/heads/*:refs/remotes/origin/*',
+  });
+  let settled = false;
+  const repo: CachedRepo = {
+    gitdir: tmp,
+    async keep() {
+      if (settled) return;
+      settled = true;
+      await rename(tmp, dir);
+      repo.gitdir = dir;
+    },
+    async discard() {
+      if (settled) return;
+      settled = true;
+      await rm(tmp, { recursive: true, force: true });
+    },
+  };
+  return repo;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

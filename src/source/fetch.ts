@@ -1,0 +1,79 @@
+import * as fs from 'node:fs';
+import * as git from 'isomorphic-git';
+import type { HttpClient } from 'isomorphic-git';
+import { AgentError } from '../core/errors.ts';
+import { objectType, peelToCommit, type ObjectStore } from './objects.ts';
+import { listRemoteRefs, resolveRemoteRef } from './remote.ts';
+
+/** How to reach the remote and where its objects go. */
+export interface FetchContext extends ObjectStore {
+  http: HttpClient;
+  /** Repository URL without credentials. */
+  url: string;
+  headers: Record<string, string>;
+}
+
+/** The commit a ref resolved to, and whether objects had to be fetched for it. */
+export interface FetchResult {
+  commit: string;
+  fetched: boolean;
+}
+
+// The last commit fetched; isomorphic-git offers the server only this one ref as a "have", so keeping it
+// current is what makes each fetch incremental.
+const LAST_REF = 'refs/gitops/last';
+
+/** Makes sure the commit `ref` names is present, asking the remote first and fetching only when needed. */
+export async function ensureCommit(ctx: FetchContext, ref: string): Promise<FetchResult> {
+  if (/^[0-9a-f]{40}$/i.test(ref)) return ensureSha(ctx, ref.toLowerCase());
+  const remote = resolveRemoteRef(await listRemoteRefs(ctx), ref, ctx.url);
+  const known = remote.peeled ?? remote.oid;
+  if ((await objectType(ctx, known)) !== undefined) {
+    return { commit: await peelToCommit(ctx, known, ref), fetched: false };
+  }
+  const result = await git.fetch({
+    fs,
+    http: ctx.http,
+    gitdir: ctx.gitdir,
+    cache: ctx.cache,
+    url: ctx.url,
+    headers: ctx.headers,
+    ref: LAST_REF,
+    remoteRef: remote.name,
+    singleBranch: true,
+    tags: false,
+  });
+  // The ref may have moved since it was listed: what the fetch brought is newer.
+  const commit = await peelToCommit(ctx, result.fetchHead ?? remote.oid, ref);
+  await remember(ctx, commit);
+  return { commit, fetched: true };
+}
+
+// A commit SHA never moves, so the remote is asked only when the commit is missing; then every branch and
+// tag is fetched, since the server cannot be asked for an unadvertised commit directly.
+async function ensureSha(ctx: FetchContext, sha: string): Promise<FetchResult> {
+  if ((await objectType(ctx, sha)) === 'commit') return { commit: sha, fetched: false };
+  await git.fetch({
+    fs,
+    http: ctx.http,
+    gitdir: ctx.gitdir,
+    cache: ctx.cache,
+    url: ctx.url,
+    headers: ctx.headers,
+    ref: LAST_REF,
+    remoteRef: 'HEAD',
+    singleBranch: false,
+    tags: true,
+  });
+  if ((await objectType(ctx, sha)) !== 'commit') {
+    throw new AgentError('source', `commit ${sha} not found in ${ctx.url} (fetched all branches and tags)`, {
+      retryable: true,
+    });
+  }
+  await remember(ctx, sha);
+  return { commit: sha, fetched: true };
+}
+
+async function remember(store: ObjectStore, commit: string): Promise<void> {
+  await git.writeRef({ fs, gitdir: store.gitdir, ref: LAST_REF, value: commit, force: true });
+}

@@ -1,0 +1,39 @@
+import type { GitAuth } from '../core/types.ts';
+
+/** What to fetch and where to cache it, plus the limits that bound one fetch. */
+export interface SourceOptions {
+  /** Repository URL (http or https); credentials embedded in it are moved to `auth` and never stored. */
+  url: string;
+  /** Branch, tag (`v1`, `refs/tags/v1`) or full 40-hex commit SHA. */
+  ref: string;
+  /** Directory inside the repository; `.` or empty for the root. */
+  path: string;
+  /** Directory holding one bare clone per repository URL. */
+  cacheDir: string;
+  /** HTTP basic credentials (username and token or password). */
+  auth?: GitAuth;
+  /** Deadline for all network requests of one call, in milliseconds. */
+  timeoutMs?: number;
+  /** Largest manifest file accepted, in bytes. */
+  maxFileBytes?: number;
+  /** Largest total size of the manifests under `path`, in bytes. */
+  maxTotalBytes?: number;
+  /** Most manifest files accepted under `path`. */
+  maxFiles?: number;
+}
+
+/** The limits of SourceOptions once defaults are applied. */
+export type SourceLimits = Required<
+  Pick<SourceOptions, 'timeoutMs' | 'maxFileBytes' | 'maxTotalBytes' | 'maxFiles'>
+>;
+
+/** Defaults of the optional limits in SourceOptions. */
+export const DEFAULT_SOURCE_OPTIONS: Readonly<SourceLimits> = {
+  timeoutMs: 60_000,
+  maxFileBytes: 1 << 20,
+  maxTotalBytes: 64 << 20,
+  maxFiles: 10_000,
+};
+
+/** File name endings (case-insensitive) the source stage reads; every other blob is skipped unread. */
+export const MANIFEST_EXTENSIONS: readonly string[] = ['.yaml', '.yml', '.json'];

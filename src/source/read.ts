@@ -1,0 +1,107 @@
+import * as fs from 'node:fs';
+import * as git from 'isomorphic-git';
+import type { TreeEntry } from 'isomorphic-git';
+import { AgentError, ManifestError } from '../core/errors.ts';
+import type { SourceFile } from '../core/types.ts';
+import type { ObjectStore } from './objects.ts';
+import { MANIFEST_EXTENSIONS, type SourceLimits } from './options.ts';
+
+/** Normalises a target path to repository-relative form (`''` for the root); refuses `..` and `/x`. */
+export function normalizePath(path: string): string {
+  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+  if (path.startsWith('/') || parts.includes('..')) {
+    throw new AgentError('source', `path "${path}" must be relative and stay inside the repository`, {
+      retryable: false,
+    });
+  }
+  return parts.join('/');
+}
+
+/** Reads the manifests under `path` at `commit`; refuses symlinks, submodules and oversized content. */
+export async function readFilesAt(
+  store: ObjectStore,
+  commit: string,
+  path: string,
+  limits: Omit<SourceLimits, 'timeoutMs'>,
+): Promise<SourceFile[]> {
+  const root = normalizePath(path);
+  const files: SourceFile[] = [];
+  let total = 0;
+  const pending: { prefix: string; entries: TreeEntry[] }[] = [
+    { prefix: root, entries: await rootTree(store, commit, root) },
+  ];
+
+  for (let dir = pending.pop(); dir; dir = pending.pop()) {
+    for (const entry of dir.entries) {
+      const file = dir.prefix === '' ? entry.path : `${dir.prefix}/${entry.path}`;
+      refuseSpecial(entry, file);
+      if (entry.type === 'tree') {
+        const { tree } = await git.readTree({ fs, ...store, oid: entry.oid });
+        pending.push({ prefix: file, entries: tree });
+        continue;
+      }
+      if (!isManifest(entry.path)) continue;
+      if (files.length >= limits.maxFiles) {
+        throw new ManifestError('source', `more than ${limits.maxFiles} manifest files under this path`, {
+          file: root || '.',
+        });
+      }
+      const { blob } = await git.readBlob({ fs, ...store, oid: entry.oid });
+      if (blob.byteLength > limits.maxFileBytes) {
+        throw new ManifestError(
+          'source',
+          `is ${blob.byteLength} bytes, over the limit of ${limits.maxFileBytes} bytes`,
+          { file },
+        );
+      }
+      total += blob.byteLength;
+      if (total > limits.maxTotalBytes) {
+        throw new ManifestError(
+          'source',
+          `manifests under this path exceed ${limits.maxTotalBytes} bytes in total`,
+          { file: root || '.' },
+        );
+      }
+      files.push({ path: file, content: blob });
+    }
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+async function rootTree(store: ObjectStore, commit: string, root: string): Promise<TreeEntry[]> {
+  try {
+    return (await git.readTree({ fs, ...store, oid: commit, filepath: root || undefined })).tree;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'NotFoundError') {
+      throw new ManifestError('source', `directory not found at commit ${commit}`, { file: root });
+    }
+    if (code === 'ObjectTypeError') {
+      throw new ManifestError('source', `is not a directory at commit ${commit}`, { file: root });
+    }
+    throw err;
+  }
+}
+
+// Git itself never writes such names, but a hand-crafted tree can, and a path must never climb out of `path`.
+function refuseSpecial(entry: TreeEntry, file: string): void {
+  const name = entry.path;
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
+    throw new ManifestError('source', `tree entry "${name}" is not a valid file name`, { file });
+  }
+  if (entry.mode === '120000') {
+    throw new ManifestError('source', 'is a symbolic link; symlinks are not followed, commit the file', {
+      file,
+    });
+  }
+  if (entry.type === 'commit') {
+    throw new ManifestError('source', `is a submodule (commit ${entry.oid}); submodules are not supported`, {
+      file,
+    });
+  }
+}
+
+function isManifest(name: string): boolean {
+  const lower = name.toLowerCase();
+  return MANIFEST_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}

@@ -1,0 +1,112 @@
+// What fetchSource refuses to read from a commit: symlinks, submodules, too big or too many files, bad paths.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentError, ManifestError } from '../../../src/core/errors.ts';
+import { fetchSource, type SourceOptions } from '../../../src/source/source.ts';
+import { tempCacheDir, textFiles } from '../../support/git-fixtures.ts';
+import { startGitServer, type GitServer } from '../../support/git-server.ts';
+
+describe('fetchSource reading a commit', () => {
+  let server: GitServer;
+  let cache: Awaited<ReturnType<typeof tempCacheDir>>;
+  const options = (url: string, extra: Partial<SourceOptions> = {}): SourceOptions => ({
+    url,
+    ref: 'main',
+    path: 'deploy',
+    cacheDir: cache.dir,
+    ...extra,
+  });
+  const failure = (opts: SourceOptions): Promise<unknown> => fetchSource(opts).catch((e: unknown) => e);
+
+  beforeAll(async () => {
+    server = await startGitServer();
+    cache = await tempCacheDir();
+  });
+  afterAll(async () => {
+    await server.close();
+    await cache.remove();
+  });
+
+  it('refuses a symlink, naming its path', async () => {
+    const repo = await server.createRepo('symlink');
+    await repo.commit(
+      { 'deploy/a.yaml': 'a\n', 'deploy/sub/token.yaml': { symlink: '/var/run/secrets/token' } },
+      'link',
+    );
+    const err = await failure(options(repo.url));
+    expect(err).toBeInstanceOf(ManifestError);
+    expect(err).toMatchObject({ stage: 'source', retryable: false, file: 'deploy/sub/token.yaml' });
+    expect((err as Error).message).toBe(
+      'deploy/sub/token.yaml: is a symbolic link; symlinks are not followed, commit the file',
+    );
+  });
+
+  it('refuses a submodule, naming its path', async () => {
+    const repo = await server.createRepo('submodule');
+    const gitlink = 'a'.repeat(40);
+    await repo.commit({ 'deploy/a.yaml': 'a\n', 'deploy/vendor': { gitlink } }, 'submodule');
+    const err = await failure(options(repo.url));
+    expect(err).toBeInstanceOf(ManifestError);
+    expect(err).toMatchObject({ retryable: false, file: 'deploy/vendor' });
+    expect((err as Error).message).toBe(
+      `deploy/vendor: is a submodule (commit ${gitlink}); submodules are not supported`,
+    );
+  });
+
+  it('refuses a file over maxFileBytes, naming path and size', async () => {
+    const repo = await server.createRepo('oversized');
+    await repo.commit({ 'deploy/big.yaml': 'x'.repeat(2048), 'deploy/notes.txt': 'y'.repeat(4096) }, 'big');
+    const err = await failure(options(repo.url, { maxFileBytes: 1024 }));
+    expect(err).toBeInstanceOf(ManifestError);
+    expect(err).toMatchObject({ retryable: false, file: 'deploy/big.yaml' });
+    expect((err as Error).message).toBe('deploy/big.yaml: is 2048 bytes, over the limit of 1024 bytes');
+  });
+
+  it('caps the total size and the number of manifest files, ignoring other files', async () => {
+    const repo = await server.createRepo('caps');
+    await repo.commit(
+      { 'deploy/a.yaml': 'a'.repeat(600), 'deploy/b.json': 'b'.repeat(600), 'deploy/c.md': 'c'.repeat(5000) },
+      'caps',
+    );
+    const total = await failure(options(repo.url, { maxTotalBytes: 1000 }));
+    expect(total).toBeInstanceOf(ManifestError);
+    expect((total as Error).message).toBe('deploy: manifests under this path exceed 1000 bytes in total');
+    const count = await failure(options(repo.url, { maxFiles: 1 }));
+    expect(count).toBeInstanceOf(ManifestError);
+    expect((count as Error).message).toBe('deploy: more than 1 manifest files under this path');
+    const ok = await fetchSource(options(repo.url, { maxFiles: 2, maxTotalBytes: 1200 }));
+    expect(Object.keys(textFiles(ok))).toEqual(['deploy/a.yaml', 'deploy/b.json']);
+  });
+
+  it('reports a missing path with the path and the commit', async () => {
+    const repo = await server.createRepo('missing-path');
+    const sha = await repo.commit({ 'deploy/a.yaml': 'a\n', 'other.yaml': 'o\n' }, 'first');
+    const missing = await failure(options(repo.url, { path: './apps/prod/' }));
+    expect(missing).toBeInstanceOf(ManifestError);
+    expect(missing).toMatchObject({ retryable: false, file: 'apps/prod' });
+    expect((missing as Error).message).toBe(`apps/prod: directory not found at commit ${sha}`);
+    const file = await failure(options(repo.url, { path: 'other.yaml' }));
+    expect((file as Error).message).toBe(`other.yaml: is not a directory at commit ${sha}`);
+  });
+
+  it('refuses a path that climbs out of the repository, before any network request', async () => {
+    const repo = await server.createRepo('escape');
+    await repo.commit({ 'deploy/a.yaml': 'a\n' }, 'first');
+    const before = server.requests.length;
+    for (const path of ['../etc', 'deploy/../../x', '/etc']) {
+      const err = await failure(options(repo.url, { path }));
+      expect(err).toBeInstanceOf(AgentError);
+      expect(err).toMatchObject({ retryable: false });
+      expect((err as Error).message).toBe(`path "${path}" must be relative and stay inside the repository`);
+    }
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('returns bytes exactly as committed, including non-UTF-8 content', async () => {
+    const repo = await server.createRepo('bytes');
+    const bytes = new Uint8Array([0xff, 0xfe, 0x00, 0x41, 0x0a]);
+    await repo.commit({ 'deploy/raw.json': bytes, 'deploy/UPPER.YAML': 'u\n' }, 'bytes');
+    const snapshot = await fetchSource(options(repo.url));
+    expect(snapshot.files.map((f) => f.path)).toEqual(['deploy/UPPER.YAML', 'deploy/raw.json']);
+    expect(Array.from(snapshot.files[1]!.content)).toEqual(Array.from(bytes));
+  });
+});
