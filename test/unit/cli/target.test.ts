@@ -1,0 +1,79 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveTarget } from '../../../src/cli/target.ts';
+import { parseCli } from '../../../src/cli/args.ts';
+
+async function configFile(text: string): Promise<string> {
+  const path = join(await mkdtemp(join(tmpdir(), 'gitops-cli-')), 'target.yaml');
+  await writeFile(path, text);
+  return path;
+}
+
+describe('parseCli', () => {
+  it.each([
+    [['sync', '--repo', 'https://x/y.git'], 'sync'],
+    [['diff'], 'diff'],
+    [['--help'], 'help'],
+    [['sync', '--version'], 'version'],
+  ])('%j is %s', (argv, command) => {
+    expect(parseCli(argv).command).toBe(command);
+  });
+
+  it.each([
+    [[], /missing command/],
+    [['apply'], /unknown command "apply"/],
+    [['sync', '--bogus'], /Unknown option '--bogus'/],
+    [['sync', 'extra'], /unexpected argument "extra"/],
+  ])('%j is refused', (argv, message) => {
+    expect(() => parseCli(argv)).toThrow(message);
+  });
+});
+
+describe('resolveTarget', () => {
+  it('applies documented defaults', async () => {
+    const { target } = await resolveTarget({ repo: 'https://git.example.com/acme/deploy.git' });
+    expect(target).toMatchObject({
+      url: 'https://git.example.com/acme/deploy.git',
+      ref: 'main',
+      path: '.',
+      namespace: 'default',
+      inventoryNamespace: 'default',
+      force: true,
+      healthTimeoutSeconds: 120,
+      prune: { enabled: true, allowEmpty: false, maxShare: 0.5, allowMass: false },
+    });
+    expect(target.name).toMatch(/^deploy-[a-f0-9]{6}$/);
+  });
+
+  it('reads a config file and lets flags override it', async () => {
+    const config = await configFile(
+      'name: web-prod\nrepo: https://x/deploy.git\npath: apps/web\nnamespace: web\nprune: { maxShare: 0.3 }\nauth: { tokenEnv: GIT_TOKEN, username: oauth2 }\n',
+    );
+    const { target, auth } = await resolveTarget({ config, ref: 'v1.2.0', 'no-prune': true });
+    expect(target).toMatchObject({
+      name: 'web-prod',
+      ref: 'v1.2.0',
+      path: 'apps/web',
+      namespace: 'web',
+      inventoryNamespace: 'web',
+    });
+    expect(target.prune).toEqual({ enabled: false, allowEmpty: false, maxShare: 0.3, allowMass: false });
+    expect(auth).toEqual({ tokenEnv: 'GIT_TOKEN', username: 'oauth2', tokenFile: undefined });
+  });
+
+  it.each([
+    [{}, /no repository/],
+    [{ repo: 'https://x/y.git', 'max-prune-share': '1.5' }, /max-prune-share must be a number in \(0, 1\]/],
+    [{ repo: 'https://x/y.git', 'health-timeout': 'soon' }, /health-timeout must be a number/],
+    [{ repo: 'https://x/y.git', name: 'Not_Valid' }, /must be a lowercase DNS subdomain/],
+  ])('refuses %j', async (values, message) => {
+    await expect(resolveTarget(values)).rejects.toThrow(message);
+  });
+
+  it('names the file and the key of a bad config', async () => {
+    const config = await configFile('repo: https://x/y.git\nrepository: oops\n');
+    await expect(resolveTarget({ config })).rejects.toThrow(`${config}: unknown key "repository"`);
+  });
+});
