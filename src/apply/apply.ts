@@ -1,13 +1,11 @@
 import type { ApplyOutcome, ChangeSetEntry, KubeObject, ObjectKey, Plan, PlanEntry } from '../core/types.ts';
 import { APPLY_STAGES, compareApplyOrder, stageOf } from '../core/order.ts';
 import { formatRef } from '../core/refs.ts';
+import { RECREATE_ANNOTATION } from '../core/annotations.ts';
 import type { Kube } from '../kube/objects.ts';
 import { isConflict, isImmutable } from '../kube/errors.ts';
 import { waitEstablished } from './crd.ts';
 import { takeoverPatch } from './takeover.ts';
-
-/** Annotation that allows delete-and-recreate when a change touches an immutable field. */
-export const RECREATE_ANNOTATION = 'gitops-agent.io/recreate';
 
 /** Options of the apply stage. */
 export interface ApplyOptions {
@@ -86,6 +84,7 @@ async function applyOne(
   applied: Map<ObjectKey, KubeObject>,
 ): Promise<ChangeSetEntry> {
   const base = { ref: e.ref, action: e.action, ...(e.diff ? { diff: e.diff } : {}) };
+  if (e.recreate) return recreate(kube, e, options, applied, base);
   try {
     const patch = e.migrate && e.live ? takeoverPatch(e.live, options.fieldManager) : undefined;
     if (patch && e.live) await kube.jsonPatch(e.live, patch, options.fieldManager);

@@ -219,6 +219,8 @@ export interface PlanEntry {
   validated: boolean;
   /** Whether fields of client-side-apply managers must be taken over before applying. */
   migrate: boolean;
+  /** Whether an immutable field changed and the object opted in to delete-and-recreate. */
+  recreate?: boolean;
 }
 
 /** A recorded member that is no longer desired. */

@@ -3,10 +3,8 @@ import { AgentError } from '../core/errors.ts';
 import { formatRef } from '../core/refs.ts';
 import { APPLY_STAGES, stageOf } from '../core/order.ts';
 import { PART_OF_LABEL } from '../core/applyset.ts';
+import { PRUNE_ANNOTATION } from '../core/annotations.ts';
 import type { Kube } from '../kube/objects.ts';
-
-/** Annotation that keeps an object when it is removed from Git: `gitops-agent.io/prune: disabled`. */
-export const PRUNE_ANNOTATION = 'gitops-agent.io/prune';
 
 /** What pruning will do: objects to delete, and objects kept with the reason. */
 export interface PruneDecision {

@@ -13,7 +13,8 @@ import { hashJson, needsMigration, ownedHash } from '../core/ownership.ts';
 import { PART_OF_LABEL } from '../core/applyset.ts';
 import type { Kube } from '../kube/objects.ts';
 import { listByLabel, type GroupKind } from '../kube/list.ts';
-import { KubeApiError, isRetryable } from '../kube/errors.ts';
+import { KubeApiError, isConflict, isImmutable, isRetryable } from '../kube/errors.ts';
+import { RECREATE_ANNOTATION } from '../core/annotations.ts';
 import { sameObject, unifiedDiff } from './diff.ts';
 
 /** Options of planning. */
@@ -93,6 +94,17 @@ async function planOne(
     if (err instanceof KubeApiError && err.status === 404 && dependsOnArriving(desired, arriving)) {
       return { ...base, action: 'created', validated: false, diff: unifiedDiff(ref, undefined, desired) };
     }
+    if (isImmutable(err) && desired.metadata.annotations?.[RECREATE_ANNOTATION] === 'true') {
+      const live = labelled ?? (await kube.get(desired.apiVersion, desired.kind, ref.namespace, ref.name));
+      return {
+        ...base,
+        live,
+        action: 'configured',
+        validated: true,
+        recreate: true,
+        diff: unifiedDiff(ref, live, desired),
+      };
+    }
     throw err;
   }
   if (dry.created)
@@ -170,7 +182,13 @@ function dependsOnArriving(o: KubeObject, arriving: Arriving): boolean {
 
 function toObjectError(m: Manifest, err: unknown): AgentError {
   const where = `(${m.source.file}:${m.source.line})`;
-  const message = err instanceof Error ? err.message : String(err);
+  const message =
+    (err instanceof Error ? err.message : String(err)) +
+    (isImmutable(err)
+      ? `; an immutable field changed: to delete and re-create the object on such changes, annotate it ${RECREATE_ANNOTATION}: "true"`
+      : isConflict(err)
+        ? '; another field manager owns these fields: sync with force to take them over, or drop them from Git'
+        : '');
   const status = err instanceof KubeApiError ? err.status : undefined;
   return new ObjectError('plan', refOf(m.object), `dry-run failed ${where}: ${message}`, {
     retryable: isRetryable(err),
