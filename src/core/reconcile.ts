@@ -72,6 +72,7 @@ export async function reconcile(
         fieldManager: FIELD_MANAGER,
         force: target.force,
         full: options.full === true || options.mode === 'diff',
+        diffCreated: options.mode === 'diff',
       }),
     );
     const prune = await run.stage('prune', async () =>

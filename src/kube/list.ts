@@ -8,9 +8,13 @@ export interface GroupKind {
   kind: string;
 }
 
+// Kinds whose cluster-wide LIST was forbidden (namespace-scoped RBAC); listed per namespace from then on.
+const denied = new WeakMap<Kube, Set<string>>();
+
 /**
- * Lists objects carrying a label across several kinds and namespaces: namespaced kinds once per namespace,
- * cluster-scoped kinds once. Kinds the server no longer serves (a deleted CRD) have no objects left.
+ * Lists objects carrying a label across several kinds and namespaces with one cluster-wide LIST per kind
+ * (the API server filters by label), falling back to one LIST per namespace where RBAC forbids the
+ * cluster-wide one. Kinds the server no longer serves (a deleted CRD) have no objects left.
  */
 export async function listByLabel(
   kube: Kube,
@@ -18,20 +22,26 @@ export async function listByLabel(
   namespaces: string[],
   labelSelector: string,
 ): Promise<KubeObject[]> {
-  const calls: Promise<KubeObject[]>[] = [];
-  for (const gk of kinds) {
-    const info = await kube.discovery.preferred(gk.group, gk.kind);
-    if (!info) continue;
-    const where = info.scope === 'Namespaced' ? namespaces : [undefined];
-    for (const namespace of where) {
-      calls.push(
-        kube.list(gk.group, gk.kind, { namespace, labelSelector }).catch((err: unknown) => {
-          // A namespace that does not exist yet has nothing in it.
-          if (err instanceof KubeApiError && err.status === 404) return [];
-          throw err;
-        }),
+  const forbidden = denied.get(kube) ?? new Set<string>();
+  denied.set(kube, forbidden);
+  const lists = await Promise.all(
+    kinds.map(async (gk): Promise<KubeObject[]> => {
+      const info = await kube.discovery.preferred(gk.group, gk.kind);
+      if (!info) return [];
+      const key = `${gk.group}/${gk.kind}`;
+      if (info.scope === 'Cluster' || (namespaces.length > 1 && !forbidden.has(key))) {
+        try {
+          return await kube.list(gk.group, gk.kind, { labelSelector });
+        } catch (err) {
+          if (!(err instanceof KubeApiError && err.status === 403 && info.scope === 'Namespaced')) throw err;
+          forbidden.add(key);
+        }
+      }
+      const perNamespace = await Promise.all(
+        namespaces.map((namespace) => kube.list(gk.group, gk.kind, { namespace, labelSelector })),
       );
-    }
-  }
-  return (await Promise.all(calls)).flat();
+      return perNamespace.flat();
+    }),
+  );
+  return lists.flat();
 }

@@ -11,6 +11,7 @@ import { AggregateAgentError, ObjectError, type AgentError } from '../core/error
 import { groupOf, objectKey, parseKey, refOf } from '../core/refs.ts';
 import { hashJson, needsMigration, ownedHash } from '../core/ownership.ts';
 import { PART_OF_LABEL } from '../core/applyset.ts';
+import { stageOf } from '../core/order.ts';
 import type { Kube } from '../kube/objects.ts';
 import { listByLabel, type GroupKind } from '../kube/list.ts';
 import { KubeApiError, isConflict, isImmutable, isRetryable } from '../kube/errors.ts';
@@ -24,6 +25,8 @@ export interface PlanOptions {
   force: boolean;
   /** Dry-run every object even when the inventory proves it unchanged (a full resync; `diff` always does). */
   full: boolean;
+  /** Render a diff for created objects too (the whole object); `diff` does, `sync` only diffs changes. */
+  diffCreated: boolean;
 }
 
 /**
@@ -38,18 +41,34 @@ export async function planSync(
   options: PlanOptions,
 ): Promise<Plan> {
   const live = await listLive(kube, manifests, inventory);
-  const arriving = arrivingDefinitions(manifests);
   const errors: AgentError[] = [];
-  const entries = await Promise.all(
-    manifests.map((m) =>
-      planOne(kube, m, live.get(objectKey(refOf(m.object))), inventory, arriving, options).catch(
-        (err: unknown) => {
+  const inCommit = arrivingDefinitions(manifests.map((m) => m.object));
+  const planAll = (ms: Manifest[], arriving: Arriving) =>
+    Promise.all(
+      ms.map((m) =>
+        planOne(
+          kube,
+          m,
+          live.get(objectKey(refOf(m.object))),
+          inventory,
+          { arriving, inCommit },
+          options,
+        ).catch((err: unknown) => {
           errors.push(toObjectError(m, err));
           return undefined;
-        },
+        }),
       ),
-    ),
+    );
+  // Namespaces and CRDs first: objects inside a Namespace or of a kind that does not exist yet cannot be
+  // dry-run now, so they skip the request and are validated right before their apply stage.
+  const definitions = manifests.filter((m) => stageOf(refOf(m.object)) === 'definitions');
+  const definitionEntries = await planAll(definitions, { namespaces: new Set(), kinds: new Set() });
+  const created = definitionEntries.flatMap((e) => (e?.action === 'created' ? [e.desired] : []));
+  const rest = await planAll(
+    manifests.filter((m) => stageOf(refOf(m.object)) !== 'definitions'),
+    arrivingDefinitions(created),
   );
+  const entries = [...definitionEntries, ...rest];
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new AggregateAgentError('plan', errors);
   const desiredKeys = new Set(manifests.map((m) => objectKey(refOf(m.object))));
@@ -63,13 +82,18 @@ async function planOne(
   m: Manifest,
   labelled: KubeObject | undefined,
   inventory: Inventory,
-  arriving: Arriving,
+  // Definitions created in this sync (skip the dry-run), and all definitions in the commit (404 fallback).
+  deps: { arriving: Arriving; inCommit: Arriving },
   options: PlanOptions,
 ): Promise<PlanEntry> {
   const desired = m.object;
   const ref = refOf(desired);
   const key = objectKey(ref);
   const base = { key, ref, desired, source: m.source, desiredHash: hashJson(desired), migrate: false };
+  const createdDiff = (obj: KubeObject) =>
+    options.diffCreated ? unifiedDiff(ref, undefined, obj) : undefined;
+  if (dependsOnArriving(desired, deps.arriving))
+    return { ...base, action: 'created', validated: false, diff: createdDiff(desired) };
   const rec = inventory.members.get(key);
   if (
     labelled &&
@@ -91,8 +115,8 @@ async function planOne(
     });
   } catch (err) {
     // The server cannot dry-run into a namespace, or a kind, that this same sync creates first.
-    if (err instanceof KubeApiError && err.status === 404 && dependsOnArriving(desired, arriving)) {
-      return { ...base, action: 'created', validated: false, diff: unifiedDiff(ref, undefined, desired) };
+    if (err instanceof KubeApiError && err.status === 404 && dependsOnArriving(desired, deps.inCommit)) {
+      return { ...base, action: 'created', validated: false, diff: createdDiff(desired) };
     }
     if (isImmutable(err) && desired.metadata.annotations?.[RECREATE_ANNOTATION] === 'true') {
       const live = labelled ?? (await kube.get(desired.apiVersion, desired.kind, ref.namespace, ref.name));
@@ -161,9 +185,10 @@ interface Arriving {
   kinds: Set<string>;
 }
 
-function arrivingDefinitions(manifests: Manifest[]): Arriving {
+/** Namespaces and custom kinds that the given definitions bring. */
+function arrivingDefinitions(objects: KubeObject[]): Arriving {
   const arriving: Arriving = { namespaces: new Set(), kinds: new Set() };
-  for (const { object: o } of manifests) {
+  for (const o of objects) {
     if (o.apiVersion === 'v1' && o.kind === 'Namespace') arriving.namespaces.add(o.metadata.name);
     if (groupOf(o.apiVersion) === 'apiextensions.k8s.io' && o.kind === 'CustomResourceDefinition') {
       const spec = o.spec as { group?: string; names?: { kind?: string } } | undefined;
