@@ -82,7 +82,7 @@ export async function reconcile(
       const deletions = prune.delete.map((s): ChangeSetEntry => ({
         ref: s.ref,
         action: 'deleted',
-        diff: unifiedDiff(s.ref, s.live, { ...s.live, metadata: { name: s.live.metadata.name } }),
+        diff: unifiedDiff(s.ref, s.live, undefined),
       }));
       return run.finish('planned', [
         ...plan.entries.map(({ ref, action, diff }) => ({ ref, action, diff })),

@@ -6,17 +6,27 @@ import { formatRef } from '../core/refs.ts';
 import { maskSecrets } from './mask.ts';
 import { normalizeForDiff } from './normalize.ts';
 
-/** A unified diff from the live object (absent when it is created) to the desired one, Secret values masked. */
-export function unifiedDiff(ref: ObjectRef, live: KubeObject | undefined, desired: KubeObject): string {
-  const [a, b] = maskSecrets(live && normalizeForDiff(live), normalizeForDiff(desired));
+/**
+ * A unified diff from the live object (absent when it is created) to the desired one (absent when it is
+ * pruned), Secret values masked.
+ */
+export function unifiedDiff(
+  ref: ObjectRef,
+  live: KubeObject | undefined,
+  desired: KubeObject | undefined,
+): string {
+  const [a, b] = desired
+    ? maskSecrets(live && normalizeForDiff(live), normalizeForDiff(desired))
+    : [live && maskSecrets(undefined, normalizeForDiff(live))[1], undefined];
   const name = formatRef(ref);
+  // Three lines of context, as `kubectl diff` (diff -u) shows.
   const patch = createTwoFilesPatch(
     `live/${name}`,
     `git/${name}`,
     a ? toYaml(a) : '',
-    toYaml(b),
-    undefined,
-    undefined,
+    b ? toYaml(b) : '',
+    '',
+    '',
     {
       context: 3,
     },

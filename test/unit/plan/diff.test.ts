@@ -68,6 +68,15 @@ describe('unifiedDiff', () => {
     expect(d.split('\n').some((l) => /^-[^-]/.test(l))).toBe(false);
   });
 
+  it('shows a pruned object as removed, Secret values masked', () => {
+    const secret = obj('apiVersion: v1\nkind: Secret\nmetadata: { name: s }\ndata: { key: c2VjcmV0 }\n');
+    const d = unifiedDiff({ group: '', kind: 'Secret', namespace: 'ns', name: 's' }, secret, undefined);
+    expect(d).toContain('-kind: Secret');
+    expect(d).toContain('-  key: "***"');
+    expect(d).not.toContain('c2VjcmV0');
+    expect(d.split('\n').some((l) => /^\+[^+]/.test(l))).toBe(false);
+  });
+
   it('masks Secret values on both sides, marking only the changed keys', () => {
     const before = obj(
       'apiVersion: v1\nkind: Secret\nmetadata: { name: s }\ndata: { same: c2VjcmV0, changed: b2xk, gone: eA== }\n',
