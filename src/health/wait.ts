@@ -19,7 +19,7 @@ export interface WaitOptions {
 }
 
 /**
- * Polls the objects (one labelled LIST per kind and namespace) until every one is Current, any is Failed
+ * Polls the objects (one labelled LIST per kind) until every one is Current, any is Failed
  * and the rest are Current, or the timeout passes; returns each object's last health. Unknown is not healthy.
  */
 export async function waitForHealth(

@@ -30,8 +30,8 @@ export interface PlanOptions {
 }
 
 /**
- * Compares every desired object with the cluster: live objects come from one labelled LIST per kind and
- * namespace; an object whose manifest and whose field ownership are as the inventory recorded is unchanged
+ * Compares every desired object with the cluster: live objects come from one labelled LIST per kind;
+ * an object whose manifest and whose field ownership are as the inventory recorded is unchanged
  * without a request; every other one is dry-run with SSA. Any dry-run failure fails the whole plan.
  */
 export async function planSync(
