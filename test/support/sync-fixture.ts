@@ -9,7 +9,8 @@ import { reconcile, type ReconcileOptions } from '../../src/core/reconcile.ts';
 import { Kube } from '../../src/kube/objects.ts';
 import { kubeconfigPath, kubectl } from './cluster.ts';
 import { createTestNamespace } from './namespace.ts';
-import type { GitServer, Repo } from './git-server.ts';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { startGitServer, type GitServer, type Repo } from './git-server.ts';
 
 /** One test's world: repo, namespace, target and helpers to sync and inspect. */
 export interface SyncFixture {
@@ -125,4 +126,33 @@ export async function getLive(
 /** Actions of a result keyed by `Kind/name` (namespace left out: every test has its own). */
 export function actions(r: SyncResult): Record<string, string> {
   return Object.fromEntries(r.changes.map((c) => [`${c.ref.kind}/${c.ref.name}`, c.action]));
+}
+
+/** Per test file: one Git server; per test: fixtures and extra cleanups, all removed after the test. */
+export function useSyncFixtures(): {
+  fixture(prefix: string): Promise<SyncFixture>;
+  onCleanup(fn: () => Promise<unknown>): void;
+} {
+  let server: GitServer | undefined;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  beforeAll(async () => {
+    server = await startGitServer();
+  });
+  afterEach(async () => {
+    // Last in, first out: extra objects go before the fixture's namespace and repository.
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return {
+    async fixture(prefix) {
+      if (!server)
+        throw new Error('useSyncFixtures(): the Git server is not running (called outside a test?)');
+      const fx = await syncFixture(server, prefix);
+      cleanups.push(() => fx.cleanup());
+      return fx;
+    },
+    onCleanup: (fn) => void cleanups.push(fn),
+  };
 }

@@ -1,27 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from '../../support/git-server.ts';
-import { getLive, syncFixture, type SyncFixture } from '../../support/sync-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { getLive, useSyncFixtures, type SyncFixture } from '../../support/sync-fixture.ts';
 
-let server: GitServer;
-let fx: SyncFixture | undefined;
-
-beforeAll(async () => {
-  server = await startGitServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(async () => {
-  await fx?.cleanup();
-  fx = undefined;
-});
+const suite = useSyncFixtures();
 
 const cm = (name: string, value: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: ${value}\n`;
 
 /** Syncs a good baseline (a, b), then applies `bad` on top: a changes, b goes, c arrives, plus the bad content. */
 async function badCommit(prefix: string, bad: Parameters<SyncFixture['repo']['commit']>[0]) {
-  fx = await syncFixture(server, prefix);
+  const fx = await suite.fixture(prefix);
   await fx.repo.commit({ 'deploy/a.yaml': cm('a', 'one'), 'deploy/b.yaml': cm('b', 'one') }, 'baseline');
   expect((await fx.sync()).outcome).toBe('synced');
   await fx.repo.commit(

@@ -1,21 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from '../../support/git-server.ts';
-import { actions, getLive, syncFixture, type SyncFixture } from '../../support/sync-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { actions, getLive, useSyncFixtures } from '../../support/sync-fixture.ts';
 import { kubectl } from '../../support/cluster.ts';
 
-let server: GitServer;
-let fx: SyncFixture | undefined;
-
-beforeAll(async () => {
-  server = await startGitServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(async () => {
-  await fx?.cleanup();
-  fx = undefined;
-});
+const suite = useSyncFixtures();
 
 const deployment = (labels: string) => `apiVersion: apps/v1
 kind: Deployment
@@ -32,7 +19,7 @@ spec:
 
 describe('objects first created with client-side kubectl apply', () => {
   it('are taken over, so a field later removed from Git is gone from the live object', async () => {
-    fx = await syncFixture(server, 'csa');
+    const fx = await suite.fixture('csa');
     const manifest = deployment('app: legacy, tier: web, team: blue');
     await kubectl(['apply', '-n', fx.namespace, '-f', '-'], { input: manifest });
     const before = (await getLive('deployment', 'legacy', fx.namespace)) as {

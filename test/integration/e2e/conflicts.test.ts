@@ -1,21 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from '../../support/git-server.ts';
-import { actions, getLive, syncFixture, type SyncFixture } from '../../support/sync-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { actions, getLive, useSyncFixtures } from '../../support/sync-fixture.ts';
 import { kubectl } from '../../support/cluster.ts';
 
-let server: GitServer;
-let fx: SyncFixture | undefined;
-
-beforeAll(async () => {
-  server = await startGitServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(async () => {
-  await fx?.cleanup();
-  fx = undefined;
-});
+const suite = useSyncFixtures();
 
 const deployment = (app: string, extra = '', annotations = '{}') => `apiVersion: apps/v1
 kind: Deployment
@@ -32,7 +19,7 @@ type Live = { metadata: { uid: string }; spec: { selector: { matchLabels: Record
 
 describe('immutable fields', () => {
   it('says so plainly and applies nothing, unless the object opts in to recreate', async () => {
-    fx = await syncFixture(server, 'immutable');
+    const fx = await suite.fixture('immutable');
     await fx.repo.commit({ 'deploy/web.yaml': deployment('web') }, 'web');
     expect((await fx.sync()).outcome).toBe('synced');
     const before = (await getLive('deployment', 'web', fx.namespace)) as Live;
@@ -67,7 +54,7 @@ describe('immutable fields', () => {
 
 describe('field manager conflicts', () => {
   it('name the other manager when force is off, and are taken over when it is on', async () => {
-    fx = await syncFixture(server, 'conflict');
+    const fx = await suite.fixture('conflict');
     const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: shared }\ndata: { owner: git }\n';
     await fx.repo.commit({ 'deploy/shared.yaml': cm }, 'shared');
     expect((await fx.sync()).outcome).toBe('synced');
@@ -105,7 +92,7 @@ describe('field manager conflicts', () => {
 
 describe('health', () => {
   it('reports an object that never becomes ready, naming it and the reason, and keeps the result unhealthy', async () => {
-    fx = await syncFixture(server, 'unhealthy');
+    const fx = await suite.fixture('unhealthy');
     await fx.repo.commit(
       { 'deploy/web.yaml': deployment('web', 'nodeSelector: { disk: none-such }, ') },
       'unschedulable',

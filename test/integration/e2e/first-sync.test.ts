@@ -1,24 +1,9 @@
 import { spawn } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from '../../support/git-server.ts';
-import { actions, getLive, syncFixture, type SyncFixture } from '../../support/sync-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { actions, getLive, useSyncFixtures } from '../../support/sync-fixture.ts';
 import { kubeconfigPath, kubectl } from '../../support/cluster.ts';
 
-let server: GitServer;
-let fx: SyncFixture | undefined;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  server = await startGitServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c().catch(() => undefined);
-  await fx?.cleanup();
-  fx = undefined;
-});
+const suite = useSyncFixtures();
 
 /** A full application: Namespace, CRD and one of its resources, ConfigMap, Secret, Service and Deployment. */
 function app(ns: string, appNs: string, group: string): Record<string, string> {
@@ -84,11 +69,11 @@ spec:
 
 describe('first sync', () => {
   it('creates every object in stage order and waits until the Deployment is Available', async () => {
-    fx = await syncFixture(server, 'first');
+    const fx = await suite.fixture('first');
     const appNs = `${fx.namespace}-app`;
     const group = `${fx.namespace}.example.com`;
-    cleanups.push(() => kubectl(['delete', 'namespace', appNs, '--wait=false']));
-    cleanups.push(() => kubectl(['delete', 'crd', `widgets.${group}`, '--wait=false']));
+    suite.onCleanup(() => kubectl(['delete', 'namespace', appNs, '--wait=false']));
+    suite.onCleanup(() => kubectl(['delete', 'crd', `widgets.${group}`, '--wait=false']));
     await fx.repo.commit(app(fx.namespace, appNs, group), 'app');
 
     const r = await fx.sync();
@@ -133,11 +118,11 @@ describe('first sync', () => {
 
 describe('second sync of the same commit', () => {
   it('changes nothing and sends no PATCH or DELETE, even for manifests full of server defaults', async () => {
-    fx = await syncFixture(server, 'noop');
+    const fx = await suite.fixture('noop');
     const group = `${fx.namespace}.example.com`;
     const files = app(fx.namespace, `${fx.namespace}-app`, group);
-    cleanups.push(() => kubectl(['delete', 'namespace', `${fx!.namespace}-app`, '--wait=false']));
-    cleanups.push(() => kubectl(['delete', 'crd', `widgets.${group}`, '--wait=false']));
+    suite.onCleanup(() => kubectl(['delete', 'namespace', `${fx.namespace}-app`, '--wait=false']));
+    suite.onCleanup(() => kubectl(['delete', 'crd', `widgets.${group}`, '--wait=false']));
     files['deploy/statefulset.yaml'] = `apiVersion: apps/v1
 kind: StatefulSet
 metadata: { name: db }
@@ -182,7 +167,7 @@ spec:
 
 describe('drift', () => {
   it('shows a field changed with kubectl edit in diff, and sync restores it', async () => {
-    fx = await syncFixture(server, 'drift');
+    const fx = await suite.fixture('drift');
     await fx.repo.commit(
       {
         'deploy/web.yaml': `apiVersion: apps/v1

@@ -1,21 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startGitServer, type GitServer } from '../../support/git-server.ts';
-import { actions, getLive, syncFixture, type SyncFixture } from '../../support/sync-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { actions, getLive, useSyncFixtures, type SyncFixture } from '../../support/sync-fixture.ts';
 import { kubectl } from '../../support/cluster.ts';
 
-let server: GitServer;
-let fx: SyncFixture | undefined;
-
-beforeAll(async () => {
-  server = await startGitServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(async () => {
-  await fx?.cleanup();
-  fx = undefined;
-});
+const suite = useSyncFixtures();
 
 function configMaps(
   names: string[],
@@ -49,7 +36,7 @@ async function managedSet(fx: SyncFixture): Promise<string[]> {
 
 describe('pruning', () => {
   it('deletes an object removed from Git, and git revert brings it back', async () => {
-    fx = await syncFixture(server, 'prune');
+    const fx = await suite.fixture('prune');
     await fx.repo.commit(configMaps(['a', 'b', 'c', 'd']), 'four');
     expect((await fx.sync()).outcome).toBe('synced');
     expect(await managedSet(fx)).toEqual(['configmap/a', 'configmap/b', 'configmap/c', 'configmap/d']);
@@ -70,7 +57,7 @@ describe('pruning', () => {
   });
 
   it('refuses a commit that empties the path, and prunes nothing', async () => {
-    fx = await syncFixture(server, 'empty');
+    const fx = await suite.fixture('empty');
     await fx.repo.commit(configMaps(['a', 'b']), 'two');
     expect((await fx.sync()).outcome).toBe('synced');
 
@@ -92,7 +79,7 @@ describe('pruning', () => {
   });
 
   it('refuses to prune most of the set unless allowed, applying nothing meanwhile', async () => {
-    fx = await syncFixture(server, 'mass');
+    const fx = await suite.fixture('mass');
     await fx.repo.commit(configMaps(['a', 'b', 'c', 'd', 'e', 'f']), 'six');
     expect((await fx.sync()).outcome).toBe('synced');
 
@@ -119,7 +106,7 @@ describe('pruning', () => {
   });
 
   it('keeps a protected object, reports it skipped and releases it from the set', async () => {
-    fx = await syncFixture(server, 'keep');
+    const fx = await suite.fixture('keep');
     await fx.repo.commit(
       configMaps(['a', 'b', 'c'], { c: { 'gitops-agent.io/prune': 'disabled' } }),
       'three',
@@ -139,7 +126,7 @@ describe('pruning', () => {
   });
 
   it('never deletes an object that carries the label but is not recorded in the inventory', async () => {
-    fx = await syncFixture(server, 'foreign');
+    const fx = await suite.fixture('foreign');
     await fx.repo.commit(configMaps(['a']), 'one');
     expect((await fx.sync()).outcome).toBe('synced');
     const parent = (await getLive('configmap', `gitops-agent.${fx.namespace}`, fx.namespace)) as {
