@@ -4,7 +4,10 @@ import type { TreeEntry } from 'isomorphic-git';
 import { AgentError, ManifestError } from '../core/errors.ts';
 import type { SourceFile } from '../core/types.ts';
 import type { ObjectStore } from './objects.ts';
+import { objectReadFs } from './object-fs.ts';
 import { MANIFEST_EXTENSIONS, type SourceLimits } from './options.ts';
+
+const READ_BATCH = 64;
 
 /** Normalises a target path to repository-relative form (`''` for the root); refuses `..` and `/x`. */
 export function normalizePath(path: string): string {
@@ -25,28 +28,36 @@ export async function readFilesAt(
   limits: Omit<SourceLimits, 'timeoutMs'>,
 ): Promise<SourceFile[]> {
   const root = normalizePath(path);
-  const files: SourceFile[] = [];
-  let total = 0;
+  const objectFs = await objectReadFs(store.gitdir);
+  const blobs: { file: string; oid: string }[] = [];
   const pending: { prefix: string; entries: TreeEntry[] }[] = [
     { prefix: root, entries: await rootTree(store, commit, root) },
   ];
-
   for (let dir = pending.pop(); dir; dir = pending.pop()) {
     for (const entry of dir.entries) {
       const file = dir.prefix === '' ? entry.path : `${dir.prefix}/${entry.path}`;
       refuseSpecial(entry, file);
       if (entry.type === 'tree') {
-        const { tree } = await git.readTree({ fs, ...store, oid: entry.oid });
+        const { tree } = await git.readTree({ fs: objectFs, ...store, oid: entry.oid });
         pending.push({ prefix: file, entries: tree });
-        continue;
+      } else if (isManifest(entry.path)) {
+        blobs.push({ file, oid: entry.oid });
       }
-      if (!isManifest(entry.path)) continue;
-      if (files.length >= limits.maxFiles) {
-        throw new ManifestError('source', `more than ${limits.maxFiles} manifest files under this path`, {
-          file: root || '.',
-        });
-      }
-      const { blob } = await git.readBlob({ fs, ...store, oid: entry.oid });
+    }
+  }
+  if (blobs.length > limits.maxFiles) {
+    throw new ManifestError('source', `more than ${limits.maxFiles} manifest files under this path`, {
+      file: root || '.',
+    });
+  }
+  const files: SourceFile[] = [];
+  let total = 0;
+  // Blobs are read in batches: the reads themselves are in-memory pack lookups once the first one loaded the pack.
+  for (let i = 0; i < blobs.length; i += READ_BATCH) {
+    const batch = blobs.slice(i, i + READ_BATCH);
+    const read = await Promise.all(batch.map((b) => git.readBlob({ fs: objectFs, ...store, oid: b.oid })));
+    for (const [j, { blob }] of read.entries()) {
+      const file = batch[j]!.file;
       if (blob.byteLength > limits.maxFileBytes) {
         throw new ManifestError(
           'source',
