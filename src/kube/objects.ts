@@ -44,6 +44,8 @@ export class Kube {
         fieldManager: opts.fieldManager,
         force: opts.force ? 'true' : undefined,
         dryRun: opts.dryRun ? 'All' : undefined,
+        // Unknown or duplicate fields fail the request instead of being dropped with a warning, as kubectl does.
+        fieldValidation: 'Strict',
       },
       contentType: 'application/apply-patch+yaml',
       body: JSON.stringify(obj),

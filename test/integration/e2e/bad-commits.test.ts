@@ -82,6 +82,16 @@ describe('a bad commit changes nothing', () => {
     expect(r.error?.message).toMatch(/2097\d{3}|2\.0 MiB|MiB/);
   });
 
+  it('names a misspelt field instead of dropping it', async () => {
+    const r = await badCommit('typo', {
+      'deploy/typo.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec:\n  replica: 2\n  selector: { matchLabels: { app: web } }\n  template:\n    metadata: { labels: { app: web } }\n    spec: { containers: [{ name: web, image: nginx }] }\n',
+    });
+    expect(r.error?.stage).toBe('plan');
+    expect(r.error?.message).toMatch(/^Deployment\.apps\/.+\/web dry-run failed \(deploy\/typo\.yaml:1\)/);
+    expect(r.error?.message).toMatch(/\.spec\.replica: field not declared in schema/);
+  });
+
   it('fails the plan when the API server rejects an object, applying nothing', async () => {
     const r = await badCommit('invalid', {
       'deploy/bad-port.yaml':
