@@ -1,4 +1,13 @@
-import type { ApplyOutcome, ChangeSetEntry, KubeObject, ObjectKey, Plan, PlanEntry } from '../core/types.ts';
+import type {
+  AppliedObject,
+  ApplyOutcome,
+  ChangeSetEntry,
+  KubeObject,
+  ObjectKey,
+  Plan,
+  PlanEntry,
+} from '../core/types.ts';
+import { ownedHash } from '../core/ownership.ts';
 import { APPLY_STAGES, compareApplyOrder, stageOf } from '../core/order.ts';
 import { formatRef } from '../core/refs.ts';
 import { RECREATE_ANNOTATION } from '../core/annotations.ts';
@@ -25,7 +34,7 @@ export interface ApplyOptions {
  */
 export async function applyPlan(kube: Kube, plan: Plan, options: ApplyOptions): Promise<ApplyOutcome> {
   const changes: ChangeSetEntry[] = [];
-  const applied = new Map<ObjectKey, KubeObject>();
+  const applied = new Map<ObjectKey, AppliedObject>();
   let ok = true;
   for (const stage of APPLY_STAGES) {
     const entries = plan.entries
@@ -81,7 +90,7 @@ async function applyOne(
   kube: Kube,
   e: PlanEntry,
   options: ApplyOptions,
-  applied: Map<ObjectKey, KubeObject>,
+  applied: Map<ObjectKey, AppliedObject>,
 ): Promise<ChangeSetEntry> {
   const base = { ref: e.ref, action: e.action, ...(e.diff ? { diff: e.diff } : {}) };
   if (e.recreate) return recreate(kube, e, options, applied, base);
@@ -103,7 +112,7 @@ async function recreate(
   kube: Kube,
   e: PlanEntry,
   options: ApplyOptions,
-  applied: Map<ObjectKey, KubeObject>,
+  applied: Map<ObjectKey, AppliedObject>,
   base: ChangeSetEntry,
 ): Promise<ChangeSetEntry> {
   try {
@@ -124,9 +133,13 @@ async function recreate(
   }
 }
 
-async function send(kube: Kube, obj: KubeObject, options: ApplyOptions): Promise<KubeObject> {
-  return (await kube.apply(obj, { fieldManager: options.fieldManager, force: options.force, dryRun: false }))
-    .object;
+async function send(kube: Kube, obj: KubeObject, options: ApplyOptions): Promise<AppliedObject> {
+  const res = await kube.apply(obj, {
+    fieldManager: options.fieldManager,
+    force: options.force,
+    dryRun: false,
+  });
+  return { uid: res.object.metadata.uid, ownedHash: ownedHash(res.object, options.fieldManager) };
 }
 
 async function validate(kube: Kube, entries: PlanEntry[], options: ApplyOptions): Promise<ChangeSetEntry[]> {

@@ -106,7 +106,7 @@ export async function reconcile(
     );
     if (!applied.ok) return run.fail('apply', failures(applied.changes), applied.changes, false);
     const pruned = await run.stage('prune', () => executePrune(kube, prune, FIELD_MANAGER));
-    const records = withUndeleted(recordsAfter(inventory, plan, applied, FIELD_MANAGER), inventory, pruned);
+    const records = withUndeleted(recordsAfter(inventory, plan, applied), inventory, pruned);
     const changes = [...applied.changes, ...pruned];
     const health = await run.stage('health', () =>
       waitForHealth(

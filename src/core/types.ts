@@ -211,8 +211,13 @@ export interface PlanEntry {
   desired: KubeObject;
   source: SourceLocation;
   desiredHash: string;
-  /** The live object (labelled by us, or found by the dry-run), when it exists. */
+  /**
+   * The live object (labelled by us, or found by the dry-run), when it exists; managedFields and
+   * ConfigMap/Secret data are dropped unless a takeover needs them.
+   */
   live?: KubeObject;
+  /** Hash of the agent's managedFields entry on the live object, taken before it was slimmed. */
+  liveOwnedHash?: string;
   action: 'created' | 'configured' | 'unchanged';
   diff?: string;
   /** Whether a dry-run has validated the object; false when its namespace or CRD arrives in this sync. */
@@ -236,11 +241,18 @@ export interface Plan {
   stale: StaleEntry[];
 }
 
+/** What the inventory needs to remember of an applied object. */
+export interface AppliedObject {
+  uid?: string;
+  ownedHash?: string;
+}
+
 /** What the apply stage did: one change per planned object, and the objects the API server returned. */
 export interface ApplyOutcome {
   changes: ChangeSetEntry[];
-  /** Objects as returned by the real apply, by key. */
-  applied: Map<ObjectKey, KubeObject>;
+  /** UID and ownership hash of every object the real apply returned, by key (not the objects: 5,000 of
+   * them with managedFields would be most of the agent's memory). */
+  applied: Map<ObjectKey, AppliedObject>;
   /** False when any object failed; pruning must not follow. */
   ok: boolean;
 }

@@ -1,5 +1,5 @@
-import type { KubeObject, ObjectHealth, ObjectKey, ObjectRef } from '../core/types.ts';
-import { groupOf, objectKey, refOf } from '../core/refs.ts';
+import type { Health, KubeObject, ObjectHealth, ObjectKey } from '../core/types.ts';
+import { objectKey, refOf } from '../core/refs.ts';
 import type { Kube } from '../kube/objects.ts';
 import { listByLabel, type GroupKind } from '../kube/list.ts';
 import { computeHealth } from './compute.ts';
@@ -18,9 +18,12 @@ export interface WaitOptions {
   onPoll?: (pending: ObjectHealth[]) => void;
 }
 
+const NOT_FOUND: Health = { status: 'NotFound', message: 'Resource not found' };
+
 /**
- * Polls the objects (one labelled LIST per kind) until every one is Current, any is Failed
- * and the rest are Current, or the timeout passes; returns each object's last health. Unknown is not healthy.
+ * Polls the objects until every one is Current, any is Failed and the rest are Current, or the timeout
+ * passes; returns each object's last health. Each poll lists (by label) only the kinds that still have an
+ * object not Current, and keeps health results rather than objects. Unknown is not healthy.
  */
 export async function waitForHealth(
   kube: Kube,
@@ -28,21 +31,34 @@ export async function waitForHealth(
   options: WaitOptions,
 ): Promise<ObjectHealth[]> {
   const refs = objects.map(refOf);
-  const kinds = new Map<string, GroupKind>();
-  const namespaces = new Set<string>();
-  for (const o of objects) {
-    kinds.set(`${groupOf(o.apiVersion)}/${o.kind}`, { group: groupOf(o.apiVersion), kind: o.kind });
-    if (o.metadata.namespace) namespaces.add(o.metadata.namespace);
-  }
+  const keys = refs.map(objectKey);
+  const kindOf = new Map<ObjectKey, string>(refs.map((r, i) => [keys[i]!, `${r.group}/${r.kind}`]));
+  const health = new Map<ObjectKey, Health>();
+  const namespaces = [...new Set(refs.map((r) => r.namespace).filter(Boolean))];
   const deadline = Date.now() + options.timeoutMs;
   let observed = options.initial;
   for (;;) {
-    observed ??= await listByLabel(kube, [...kinds.values()], [...namespaces], options.labelSelector);
-    const health = evaluate(refs, observed);
-    const pending = health.filter((h) => h.status !== 'Current');
+    const pendingKinds = new Set(
+      keys.filter((k) => health.get(k)?.status !== 'Current').map((k) => kindOf.get(k)!),
+    );
+    observed ??= await listByLabel(
+      kube,
+      [...pendingKinds].map(toGroupKind),
+      namespaces,
+      options.labelSelector,
+    );
+    const seen = new Set<ObjectKey>();
+    for (const o of observed) {
+      const key = objectKey(refOf(o));
+      if (!kindOf.has(key)) continue;
+      seen.add(key);
+      health.set(key, computeHealth(o));
+    }
+    for (const k of keys) if (pendingKinds.has(kindOf.get(k)!) && !seen.has(k)) health.set(k, NOT_FOUND);
+    const result = refs.map((ref, i) => ({ ref, ...(health.get(keys[i]!) ?? NOT_FOUND) }));
+    const pending = result.filter((h) => h.status !== 'Current');
     options.onPoll?.(pending);
-    const settled = pending.every((h) => h.status === 'Failed');
-    if (settled || Date.now() >= deadline) return health;
+    if (pending.every((h) => h.status === 'Failed') || Date.now() >= deadline) return result;
     await new Promise((r) =>
       setTimeout(r, Math.min(options.intervalMs ?? 1000, Math.max(0, deadline - Date.now()))),
     );
@@ -50,11 +66,7 @@ export async function waitForHealth(
   }
 }
 
-function evaluate(refs: ObjectRef[], observed: KubeObject[]): ObjectHealth[] {
-  const byKey = new Map<ObjectKey, KubeObject>(observed.map((o) => [objectKey(refOf(o)), o]));
-  return refs.map((ref) => {
-    const live = byKey.get(objectKey(ref));
-    if (!live) return { ref, status: 'NotFound', message: 'Resource not found' };
-    return { ref, ...computeHealth(live) };
-  });
+function toGroupKind(key: string): GroupKind {
+  const slash = key.indexOf('/');
+  return { group: key.slice(0, slash), kind: key.slice(slash + 1) };
 }

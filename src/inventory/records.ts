@@ -7,7 +7,6 @@ import type {
   Plan,
 } from '../core/types.ts';
 import { groupKind, objectKey } from '../core/refs.ts';
-import { ownedHash } from '../core/ownership.ts';
 
 type Contents = Pick<Inventory, 'groupKinds' | 'namespaces' | 'members'>;
 
@@ -29,21 +28,12 @@ export function supersetOf(inventory: Inventory, plan: Plan): Contents {
  * The inventory after a successful sync: exactly the desired set, each member with the UID and ownership
  * hash of the object the API server returned (or of the live object when nothing was sent).
  */
-export function recordsAfter(
-  inventory: Inventory,
-  plan: Plan,
-  outcome: ApplyOutcome,
-  fieldManager: string,
-): Contents {
+export function recordsAfter(inventory: Inventory, plan: Plan, outcome: ApplyOutcome): Contents {
   const members = new Map<ObjectKey, MemberRecord>();
   for (const e of plan.entries) {
-    const obj = outcome.applied.get(e.key) ?? e.live;
-    members.set(
-      e.key,
-      obj
-        ? { uid: obj.metadata.uid, desiredHash: e.desiredHash, ownedHash: ownedHash(obj, fieldManager) }
-        : {},
-    );
+    const applied = outcome.applied.get(e.key);
+    const seen = applied ?? (e.live ? { uid: e.live.metadata.uid, ownedHash: e.liveOwnedHash } : undefined);
+    members.set(e.key, seen ? { uid: seen.uid, desiredHash: e.desiredHash, ownedHash: seen.ownedHash } : {});
   }
   return {
     members,

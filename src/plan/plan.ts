@@ -68,7 +68,7 @@ export async function planSync(
     manifests.filter((m) => stageOf(refOf(m.object)) !== 'definitions'),
     arrivingDefinitions(created),
   );
-  const entries = [...definitionEntries, ...rest];
+  const entries = [...definitionEntries, ...rest].map((e) => e && slim(e, options.fieldManager));
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new AggregateAgentError('plan', errors);
   const desiredKeys = new Set(manifests.map((m) => objectKey(refOf(m.object))));
@@ -178,6 +178,19 @@ async function listLive(
     `${PART_OF_LABEL}=${inventory.id}`,
   );
   return new Map(objects.map((o) => [objectKey(refOf(o)), o]));
+}
+
+/**
+ * Keeps what later stages read of the live object: identity and status for health, managedFields only when a
+ * takeover needs them, no ConfigMap/Secret payloads. At 5,000 objects the full live objects were most of the
+ * agent's memory.
+ */
+function slim(e: PlanEntry, fieldManager: string): PlanEntry {
+  if (!e.live) return e;
+  const { data: _d, binaryData: _b, stringData: _s, ...rest } = e.live;
+  const { managedFields, ...metadata } = e.live.metadata;
+  const live = { ...rest, metadata: e.migrate ? { ...metadata, managedFields } : metadata } as KubeObject;
+  return { ...e, live, liveOwnedHash: ownedHash(e.live, fieldManager) };
 }
 
 interface Arriving {
