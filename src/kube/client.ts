@@ -1,6 +1,6 @@
 import https from 'node:https';
 import http from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
+import { loadConnection, type Connection } from './config.ts';
 import { KubeApiError, errorFromResponse } from './errors.ts';
 
 /** Options of the API client. */
@@ -38,11 +38,11 @@ export interface KubeResponse {
   body: unknown;
 }
 
-// Auth options are re-read this often so rotated service-account tokens and exec credentials are picked up.
+// Delegated auth options are re-read this often so rotating exec credentials are picked up.
 const AUTH_REFRESH_MS = 30_000;
 
 /**
- * A thin JSON client for the Kubernetes API: auth from a kubeconfig via client-node, requests over
+ * A thin JSON client for the Kubernetes API: auth from a kubeconfig (src/kube/config.ts), requests over
  * raw HTTPS so bodies are sent and read byte-for-byte (client-node's typed models drop unknown fields:
  * https://github.com/kubernetes-client/javascript/issues/2962).
  */
@@ -52,27 +52,22 @@ export class KubeClient {
   /** Requests made so far, by HTTP method. */
   readonly methods: Record<string, number> = {};
   readonly server: string;
-  readonly #kc: KubeConfig;
+  readonly #conn: Connection;
   readonly #options: KubeClientOptions;
   #agent: http.Agent | undefined;
-  #auth: { at: number; opts: https.RequestOptions } | undefined;
+  #delegated: { at: number; opts: https.RequestOptions } | undefined;
   #inFlight = 0;
   readonly #waiting: (() => void)[] = [];
 
-  private constructor(kc: KubeConfig, options: KubeClientOptions) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    this.server = cluster.server.replace(/\/+$/, '');
-    this.#kc = kc;
+  private constructor(conn: Connection, options: KubeClientOptions) {
+    this.server = conn.server;
+    this.#conn = conn;
     this.#options = options;
   }
 
   /** Loads a kubeconfig file, or the default chain (KUBECONFIG, ~/.kube/config, in-cluster) when none is given. */
   static load(kubeconfig: string | undefined, options: Partial<KubeClientOptions> = {}): KubeClient {
-    const kc = new KubeConfig();
-    if (kubeconfig) kc.loadFromFile(kubeconfig);
-    else kc.loadFromDefault();
-    return new KubeClient(kc, { ...DEFAULT_KUBE_CLIENT_OPTIONS, ...options });
+    return new KubeClient(loadConnection(kubeconfig), { ...DEFAULT_KUBE_CLIENT_OPTIONS, ...options });
   }
 
   /** Sends one request and parses the JSON answer; a status of 400 or more throws KubeApiError. */
@@ -94,28 +89,36 @@ export class KubeClient {
   }
 
   async #requestOptions(): Promise<https.RequestOptions> {
+    if (this.#conn.delegate) return this.#delegatedOptions(this.#conn.delegate);
+    const pool = { keepAlive: true, maxSockets: this.#options.concurrency };
+    this.#agent ??= this.server.startsWith('http:')
+      ? new http.Agent(pool)
+      : new https.Agent({ ...pool, ...this.#conn.tls });
+    return { agent: this.#agent, headers: await this.#conn.authHeaders() };
+  }
+
+  // Exec plugins, auth providers and proxies go through client-node, imported only for such kubeconfigs.
+  async #delegatedOptions(kubeconfig: string): Promise<https.RequestOptions> {
     const now = Date.now();
-    if (this.#auth && now - this.#auth.at < AUTH_REFRESH_MS) return this.#auth.opts;
+    if (this.#delegated && now - this.#delegated.at < AUTH_REFRESH_MS) return this.#delegated.opts;
+    const { KubeConfig } = await import('@kubernetes/client-node');
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
     const opts: https.RequestOptions = {};
-    await this.#kc.applyToHTTPSOptions(opts);
-    const cluster = this.#kc.getCurrentCluster();
-    if (!this.#agent) {
-      // client-node's agent has no keep-alive and no socket cap; keep its proxy agents, replace the plain one.
-      const tls = {
+    await kc.applyToHTTPSOptions(opts);
+    // client-node's own agent has no keep-alive and no socket cap; keep it only when it is a proxy agent.
+    if (!kc.getCurrentCluster()?.proxyUrl) {
+      this.#agent ??= new https.Agent({
+        keepAlive: true,
+        maxSockets: this.#options.concurrency,
         ca: opts.ca,
         cert: opts.cert,
         key: opts.key,
         rejectUnauthorized: opts.rejectUnauthorized,
-      };
-      const pool = { keepAlive: true, maxSockets: this.#options.concurrency };
-      this.#agent = cluster?.proxyUrl
-        ? (opts.agent as http.Agent)
-        : this.server.startsWith('http:')
-          ? new http.Agent(pool)
-          : new https.Agent({ ...pool, ...tls });
+      });
+      opts.agent = this.#agent;
     }
-    opts.agent = this.#agent;
-    this.#auth = { at: now, opts };
+    this.#delegated = { at: now, opts };
     return opts;
   }
 
