@@ -1,4 +1,4 @@
-import type { ChangeSetEntry, GitAuth, SyncResult, SyncTarget } from './types.ts';
+import type { ChangeSetEntry, GitAuth, Plan, SyncResult, SyncTarget } from './types.ts';
 import type { SyncListener } from './events.ts';
 import { Run } from './run.ts';
 import { PART_OF_LABEL, withPartOf } from './applyset.ts';
@@ -9,7 +9,7 @@ import { planSync } from '../plan/plan.ts';
 import { unifiedDiff } from '../plan/diff.ts';
 import { applyPlan } from '../apply/apply.ts';
 import { loadInventory, saveInventory } from '../inventory/store.ts';
-import { decidePrune, executePrune } from '../inventory/prune.ts';
+import { decidePrune, executePrune, type PruneDecision } from '../inventory/prune.ts';
 import { recordsAfter, supersetOf, withUndeleted } from '../inventory/records.ts';
 import { waitForHealth } from '../health/wait.ts';
 import type { Kube } from '../kube/objects.ts';
@@ -78,18 +78,7 @@ export async function reconcile(
     const prune = await run.stage('prune', async () =>
       decidePrune(plan.stale, inventory, desired.length, target.prune),
     );
-    if (options.mode === 'diff') {
-      const deletions = prune.delete.map((s): ChangeSetEntry => ({
-        ref: s.ref,
-        action: 'deleted',
-        diff: unifiedDiff(s.ref, s.live, undefined),
-      }));
-      return run.finish('planned', [
-        ...plan.entries.map(({ ref, action, diff }) => ({ ref, action, diff })),
-        ...deletions,
-        ...prune.skipped,
-      ]);
-    }
+    if (options.mode === 'diff') return run.finish('planned', planChanges(plan, prune));
     const changing =
       plan.entries.some((e) => e.action !== 'unchanged') || prune.delete.length || prune.release.length;
     if (changing)
@@ -128,6 +117,19 @@ export async function reconcile(
   } catch (err) {
     return run.crash(err);
   }
+}
+
+/** What `diff` reports: every planned object, every deletion with its diff, every object kept. */
+function planChanges(plan: Plan, prune: PruneDecision): ChangeSetEntry[] {
+  return [
+    ...plan.entries.map(({ ref, action, diff }) => ({ ref, action, diff })),
+    ...prune.delete.map((s): ChangeSetEntry => ({
+      ref: s.ref,
+      action: 'deleted',
+      diff: unifiedDiff(s.ref, s.live, undefined),
+    })),
+    ...prune.skipped,
+  ];
 }
 
 function failures(changes: ChangeSetEntry[]): string {
