@@ -216,11 +216,16 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
       `--root-ca-file=${pki.caCert}`,
       `--cluster-signing-cert-file=${pki.caCert}`,
       `--cluster-signing-key-file=${pki.caKey}`,
+      // kwok heartbeats less often than a kubelet; a long grace period keeps the fake Node from flapping
+      // NotReady mid-test, which would mark every pod on it NotReady for good.
+      '--node-monitor-grace-period=10m',
     ]);
     const scheduler = component('kube-scheduler', schedPort, []);
     const kwok = procs.spawn('kwok', path.join(bin, 'kwok'), [
       `--kubeconfig=${kubeconfig}`,
       '--manage-all-nodes=true',
+      // Without a lease kwok reports the Node about once a minute, longer than the default grace period.
+      '--node-lease-duration-seconds=40',
     ]);
 
     const created = await api('/api/v1/nodes', { method: 'POST', body: fakeNode() });
