@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import type { SyncEvent } from '../core/events.ts';
 import type { SyncResult } from '../core/types.ts';
 import { reconcile } from '../core/reconcile.ts';
+import { preferSmallHeap } from '../core/memory.ts';
 import { Kube } from '../kube/objects.ts';
 import { loadGitAuth } from '../source/source.ts';
 import { splitUrlCredentials } from '../source/auth.ts';
@@ -16,6 +17,7 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 
 /** Runs the CLI and returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  preferSmallHeap();
   let args;
   try {
     args = parseCli(argv);
