@@ -23,6 +23,7 @@ export interface FetchResult {
 // The last commit fetched; isomorphic-git offers the server only this one ref as a "have", so keeping it
 // current is what makes each fetch incremental.
 const LAST_REF = 'refs/gitops/last';
+const GC_EVERY_OBJECTS = 1000;
 
 /** Makes sure the commit `ref` names is present, asking the remote first and fetching only when needed. */
 export async function ensureCommit(ctx: FetchContext, ref: string): Promise<FetchResult> {
@@ -63,7 +64,7 @@ async function remember(store: ObjectStore, commit: string): Promise<void> {
 }
 
 /**
- * git.fetch with the context's connection, collecting garbage every tenth of the pack while it is indexed:
+ * git.fetch with the context's connection, collecting garbage every 1,000 objects while the pack is indexed:
  * isomorphic-git inflates each object with a new pako.Inflate (about 60 KB of buffers each,
  * src/utils/git-list-pack.js), so a 5,000-object clone made about 160 MB of garbage faster than V8 collected
  * it (see isomorphic-git/isomorphic-git#2298 on its memory use).
@@ -72,7 +73,7 @@ function fetchPack(
   ctx: FetchContext,
   what: { ref: string; remoteRef: string; singleBranch: boolean; tags: boolean },
 ): Promise<git.FetchResult> {
-  let next = 10;
+  let next = GC_EVERY_OBJECTS;
   return git.fetch({
     fs,
     http: ctx.http,
@@ -81,9 +82,10 @@ function fetchPack(
     url: ctx.url,
     headers: ctx.headers,
     ...what,
-    onProgress: ({ phase, loaded, total }) => {
-      if (phase !== 'Receiving objects' || !total || (loaded / total) * 100 < next) return;
-      next += 10;
+    // Small packs (every poll that brings a commit or two) never pay for a collection.
+    onProgress: ({ phase, loaded }) => {
+      if (phase !== 'Receiving objects' || loaded < next) return;
+      next = loaded + GC_EVERY_OBJECTS;
       collectGarbage();
     },
   });
