@@ -1,0 +1,177 @@
+// `npm run bench`: the agent against kubectl, a minimal client and native git, on a real local control plane
+// and a real local Git server. Prints a table and writes the same figures to bench/results/<timestamp>.json.
+import { cpus, loadavg } from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startControlPlane, type ControlPlane } from '../test/cluster/control-plane.ts';
+import { startGitServer, type GitServer } from '../test/support/git-server.ts';
+import { runGit, type GitResults } from './git-bench.ts';
+import { kubectl, PARENT_CRD } from './kubectl.ts';
+import { killAll, run } from './proc.ts';
+import { runSize, type SizeResults } from './size.ts';
+import { formatTable, gitRows, profile, sizeRows, targets } from './table.ts';
+
+const USAGE = `npm run bench -- [options]
+  --sizes 100,1000,5000   workload sizes (objects per copy; default all three; --sizes= for the git rows only)
+  --quick                 size 100, one trial, 500-commit git history
+  --trials N              trials of the no-op, drift and git fetch rows (default 3)
+  --git-commits N         commits of the git history (default 5000)
+  --no-git                skip the git rows
+  --concurrency N         agent and limit concurrency (default 16, the agent's default)
+  --agent-only            only the agent's rows (no kubectl, limit or git rows)
+  --agent-node-flags F    extra Node flags for the agent's processes, e.g. --agent-node-flags=--max-semi-space-size=8
+  --kubectl-full          all kubectl rows at every size (default: above 1,000 objects kubectl gets one
+                          no-op trial and no plain or prune runs, as each of its passes takes minutes)
+`;
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string' },
+    quick: { type: 'boolean' },
+    trials: { type: 'string' },
+    'git-commits': { type: 'string' },
+    'no-git': { type: 'boolean' },
+    concurrency: { type: 'string' },
+    'kubectl-full': { type: 'boolean' },
+    'agent-only': { type: 'boolean' },
+    'agent-node-flags': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const quick = values.quick === true;
+const sizes = (values.sizes ?? (quick ? '100' : '100,1000,5000')).split(',').filter(Boolean).map(Number);
+const trials = Number(values.trials ?? (quick ? 1 : 3));
+const gitCommits = Number(values['git-commits'] ?? (quick ? 500 : 5000));
+const concurrency = Number(values.concurrency ?? 16);
+const agentOnly = values['agent-only'] === true;
+const agentNodeFlags = (values['agent-node-flags'] ?? '').split(' ').filter(Boolean);
+if (![...sizes, trials, gitCommits, concurrency].every((v) => Number.isInteger(v) && v > 0)) {
+  process.stderr.write(`bad option value\n\n${USAGE}`);
+  process.exit(2);
+}
+
+const started = performance.now();
+const loadAtStart = loadavg();
+const log = (line: string): void => {
+  process.stderr.write(`[bench +${((performance.now() - started) / 1000).toFixed(0)}s] ${line}\n`);
+};
+let cp: ControlPlane | undefined;
+let git: GitServer | undefined;
+let workDir: string | undefined;
+let stopping: Promise<void> | undefined;
+
+// Stops everything the bench started; safe to call twice (Ctrl-C during the normal shutdown).
+function shutdown(): Promise<void> {
+  stopping ??= (async () => {
+    killAll();
+    await git?.close().catch(() => undefined);
+    await cp?.stop().catch(() => undefined);
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  })();
+  return stopping;
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+  process.on(signal, () => {
+    log(`${signal}: stopping the control plane and the Git server…`);
+    void shutdown().then(() => process.exit(130));
+  });
+
+try {
+  workDir = await mkdtemp(join(tmpdir(), 'gitops-bench-'));
+  cp = await startControlPlane({ log: (line) => log(`control plane: ${line}`) });
+  git = await startGitServer();
+  log(`control plane ${cp.version} at ${cp.server}; git server ${git.url}`);
+  await run('kubectl', ['--kubeconfig', cp.kubeconfig, 'apply', '--server-side', '-f', '-'], {
+    input: JSON.stringify(PARENT_CRD),
+  });
+  await kubectl(cp.kubeconfig, ['wait', '--for=condition=established', `crd/${PARENT_CRD.metadata.name}`]);
+  const runId = Date.now().toString(36).slice(-5);
+
+  let gitResults: GitResults | undefined;
+  const gitError: string[] = [];
+  if (values['no-git'] !== true && !agentOnly) {
+    gitResults = await runGit(git, workDir, gitCommits, trials, log).catch((err: unknown) => {
+      gitError.push(`git: ${err instanceof Error ? err.message : String(err)}`);
+      log(`FAILED ${gitError[0]}`);
+      return undefined;
+    });
+  }
+  const results: SizeResults[] = [];
+  for (const size of sizes) {
+    log(`size ${size}: starting`);
+    const reduced = values['kubectl-full'] !== true && size > 1000;
+    const ctx = {
+      ...{ kubeconfig: cp.kubeconfig, git, runId, size, workDir, concurrency, trials, reduced, log },
+      ...{ agentNodeFlags, agentOnly },
+    };
+    results.push(await runSize(ctx));
+  }
+
+  const rows = [...results.flatMap(sizeRows), ...(gitResults ? gitRows(gitResults) : [])];
+  const goals = targets(results, gitResults);
+  const totalSeconds = (performance.now() - started) / 1000;
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    node: process.version,
+    kubernetes: cp.version,
+    kubectl: (await run('kubectl', ['version', '--client', '-o', 'json'])).stdout.match(
+      /"gitVersion": "([^"]+)"/,
+    )?.[1],
+    git: (await run('git', ['--version'])).stdout.trim(),
+    loadAverage: { atStart: loadAtStart, atEnd: loadavg() },
+  };
+  const load = (l: number[]): string => l.map((v) => v.toFixed(1)).join(' ');
+  const text = [
+    `gitops-agent benchmark — ${new Date().toISOString()} — ${machine.cpus} CPUs, Node ${machine.node}, ` +
+      `Kubernetes ${machine.kubernetes}, kubectl ${machine.kubectl}, ${machine.git}; concurrency ${concurrency}; ` +
+      `load average ${load(loadAtStart)} at start, ${load(loadavg())} at end`,
+    '',
+    formatTable(rows),
+    '',
+    'targets',
+    ...goals.map((t) => `  [${t.status}] ${t.text}: ${t.detail}`),
+    ...gitError.map((e) => `  FAILED ${e.split('\n')[0]}`),
+    '',
+    'agent profile (reconcile wall time; stage timings in ms; API requests by verb)',
+    ...results.flatMap(profile).map((l) => `  ${l}`),
+    '',
+    `total runtime ${(totalSeconds / 60).toFixed(1)} min`,
+  ].join('\n');
+  process.stdout.write(text + '\n');
+  const dir = join(import.meta.dirname, 'results');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const options = {
+    sizes,
+    trials,
+    gitCommits,
+    concurrency,
+    quick,
+    kubectlFull: values['kubectl-full'] === true,
+    agentOnly,
+    agentNodeFlags,
+  };
+  const json = {
+    startedAt: new Date(Date.now() - totalSeconds * 1000).toISOString(),
+    totalSeconds,
+    machine,
+    options,
+  };
+  await writeFile(
+    file,
+    JSON.stringify({ ...json, rows, targets: goals, sizes: results, git: gitResults }, null, 2),
+  );
+  log(`results written to ${file}`);
+} catch (err) {
+  log(`FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exitCode = 1;
+} finally {
+  await shutdown();
+}

@@ -1,0 +1,254 @@
+// Turns the measurements into the printed table, the targets block and the per-sync profile.
+import type { AgentSync } from './agent.ts';
+import type { GitResults } from './git-bench.ts';
+import type { KubectlStep } from './kubectl.ts';
+import { median } from './proc.ts';
+import type { SizeResults } from './size.ts';
+
+/** One printed row; cells are already formatted. */
+export interface Row {
+  n: string;
+  measurement: string;
+  agent: string;
+  kubectl: string;
+  limit: string;
+  ratio: string;
+  requests: string;
+}
+
+/** One target with whether the run met it. */
+export interface Target {
+  text: string;
+  status: 'met' | 'unmet' | 'not measured' | 'needs the continuous agent';
+  detail: string;
+}
+
+const sec = (ms: number | undefined): string => (ms === undefined ? '—' : `${(ms / 1000).toFixed(2)} s`);
+const x = (a: number, b: number): string => `${(a / b).toFixed(1)}×`;
+const total = (r: Record<string, number>): number => Object.values(r).reduce((s, v) => s + v, 0);
+const mid = <T>(list: T[], f: (t: T) => number): number => median(list.map(f));
+const applyMs = (s: AgentSync): number => s.reconcileMs - (s.timings['health'] ?? 0);
+
+/** The rows of one size. */
+export function sizeRows(r: SizeResults): Row[] {
+  const n = String(r.n);
+  const rows: Row[] = [];
+  const row = (m: string, cells: Partial<Row>): void => {
+    rows.push({ n, measurement: m, agent: '', kubectl: '', limit: '', ratio: '', requests: '', ...cells });
+  };
+  const a = r.agent;
+  const k = r.kubectl;
+  const l = r.limit;
+  const reqs = (s?: AgentSync, ks?: KubectlStep, lim?: number): string =>
+    [s && `a ${total(s.requests)}`, ks && `k ${total(ks.requests)}`, lim !== undefined && `l ${lim}`]
+      .filter(Boolean)
+      .join(' · ');
+  const ratios = (agentMs?: number, kMs?: number, lMs?: number): string =>
+    [
+      agentMs !== undefined && kMs !== undefined && `k/a ${x(kMs, agentMs)}`,
+      agentMs !== undefined && lMs !== undefined && `a/l ${x(agentMs, lMs)}`,
+    ]
+      .filter(Boolean)
+      .join(', ');
+  const kNoop = k && k.noop.length ? mid(k.noop, (s) => s.ms) : undefined;
+  const aNoop = a ? mid(a.noop, (s) => s.reconcileMs) : undefined;
+  const applyset = k ? (k.applyset ? ' (--applyset)' : ' (plain SSA: --applyset refused)') : '';
+  row(`initial sync, to applied (excl. health wait)${applyset}`, {
+    agent: sec(a && applyMs(a.initial)),
+    kubectl: sec(k?.initial.ms),
+    limit: sec(l?.ms),
+    ratio: ratios(a && applyMs(a.initial), k?.initial.ms, l?.ms),
+    requests: reqs(a?.initial, k?.initial, l?.requests),
+  });
+  row('initial sync: health wait (Deployments Available)', { agent: sec(a?.initial.timings['health']) });
+  row(`no-op sync, same commit (median of ${a?.noop.length ?? k?.noop.length ?? 0})`, {
+    agent: sec(aNoop),
+    kubectl: sec(kNoop),
+    ratio: ratios(aNoop, kNoop),
+    requests: reqs(a?.noop[0], k?.noop[0]),
+  });
+  const kPlain = k && k.noopPlain.length ? mid(k.noopPlain, (s) => s.ms) : undefined;
+  row('no-op, kubectl without --prune --applyset (median)', {
+    agent: sec(aNoop),
+    kubectl: k && !k.noopPlain.length ? 'skipped (N > 1000)' : sec(kPlain),
+    ratio: ratios(aNoop, kPlain),
+    requests: reqs(a?.noop[0], k?.noopPlain[0]),
+  });
+  row('diff, nothing changed', {
+    agent: sec(a?.diff.reconcileMs),
+    kubectl: sec(k?.diff.ms) + (k && k.diff.exitCode !== 0 ? ` (exit ${k.diff.exitCode})` : ''),
+    ratio: ratios(a?.diff.reconcileMs, k?.diff.ms),
+    requests: reqs(a?.diff, k?.diff),
+  });
+  row('one-object change (new commit)', { agent: sec(a?.change.reconcileMs), requests: reqs(a?.change) });
+  row('drift correction (continuous)', { agent: 'needs the continuous agent' });
+  if (a) {
+    const patch = mid(a.drift, (d) => d.patchMs);
+    const syncMs = mid(a.drift, (d) => d.sync.reconcileMs);
+    const restored = a.drift.filter((d) => d.restored).length;
+    row(`drift: kubectl patch → one agent sync (median of ${a.drift.length}, not continuous)`, {
+      agent: `${sec(patch + syncMs)} (patch ${sec(patch)} + sync ${sec(syncMs)})`,
+      ratio: `${restored}/${a.drift.length} restored`,
+      requests: reqs(a.drift[0]?.sync),
+    });
+  }
+  row(`prune 10% (${a?.pruned ?? k?.prune?.pruned ?? 0} objects)`, {
+    agent: sec(a?.prune.reconcileMs),
+    kubectl: k?.prune ? `${sec(k.prune.ms)} (${k.prune.pruned} pruned)` : k ? 'skipped (N > 1000)' : '',
+    ratio: ratios(a?.prune.reconcileMs, k?.prune?.ms),
+    requests: reqs(a?.prune, k?.prune),
+  });
+  if (a) {
+    const all = allSyncs(a);
+    row('agent process start-up (Node + imports, median)', { agent: sec(mid(all, (s) => s.startupMs)) });
+    row('agent peak RSS (initial / no-op / max of all syncs)', {
+      agent: `${mib(a.initial.maxRssMiB)} / ${mib(a.noop[0]?.maxRssMiB)} / ${mib(Math.max(...all.map((s) => s.maxRssMiB)))}`,
+      limit: l ? mib(l.maxRssMiB) : '',
+    });
+    row('agent CPU seconds (initial / no-op)', {
+      agent: `${a.initial.cpuSeconds.toFixed(2)} / ${(a.noop[0]?.cpuSeconds ?? 0).toFixed(2)}`,
+      limit: l ? l.cpuSeconds.toFixed(2) : '',
+    });
+  }
+  for (const e of r.errors) row(`FAILED ${e.split('\n')[0]?.slice(0, 100)}`, {});
+  return rows;
+}
+
+/** The git rows: isomorphic-git in the agent column, native git in the kubectl/git column. */
+export function gitRows(g: GitResults): Row[] {
+  const n = `${g.commits}c`;
+  const rss = (a: { maxRssMiB: number }, b: { maxRssMiB: number }): string =>
+    `RSS ${mib(a.maxRssMiB)} · git ${mib(b.maxRssMiB)}`;
+  return (
+    [
+      ['git initial clone', g.iso.clone, g.native.clone],
+      [`git fetch, nothing new (a poll; median of ${g.iso.trials.poll.length})`, g.iso.poll, g.native.poll],
+      [
+        `git incremental fetch, 1 new commit (median of ${g.iso.trials.fetch.length})`,
+        g.iso.fetch,
+        g.native.fetch,
+      ],
+    ] as const
+  ).map(([m, iso, nat]) => ({
+    n,
+    measurement: m,
+    agent: sec(iso.ms),
+    kubectl: sec(nat.ms),
+    limit: '',
+    ratio: `a/git ${x(iso.ms, nat.ms)}`,
+    requests: rss(iso, nat),
+  }));
+}
+
+/** Evaluates the issue's targets against whatever sizes ran. */
+export function targets(sizes: SizeResults[], git: GitResults | undefined): Target[] {
+  const at = (n: number): SizeResults | undefined => sizes.find((s) => s.n === n);
+  const out: Target[] = [];
+  const s1k = at(1000);
+  const judge = (text: string, ok: boolean | undefined, detail: string): void => {
+    out.push({ text, status: ok === undefined ? 'not measured' : ok ? 'met' : 'unmet', detail });
+  };
+  const a = s1k?.agent;
+  const k = s1k?.kubectl;
+  const aNoop = a ? mid(a.noop, (s) => s.reconcileMs) : undefined;
+  const noop = aNoop && k?.noop.length ? mid(k.noop, (s) => s.ms) / aNoop : undefined;
+  const plain = aNoop && k?.noopPlain.length ? mid(k.noopPlain, (s) => s.ms) / aNoop : undefined;
+  // Judged against the faster kubectl variant, so kubectl's throttled prune LISTs cannot carry the target.
+  const worst = noop === undefined || plain === undefined ? (noop ?? plain) : Math.min(noop, plain);
+  judge(
+    'no-op sync of 1,000 objects ≥ 10× faster than kubectl apply --server-side',
+    worst === undefined ? undefined : worst >= 10,
+    worst === undefined
+      ? 'size 1000 not measured'
+      : `${plain?.toFixed(1)}× vs plain --server-side, ${noop?.toFixed(1)}× vs --prune --applyset`,
+  );
+  const l = s1k?.limit;
+  const init = a && k ? k.initial.ms / applyMs(a.initial) : undefined;
+  const vsLimit = a && l ? applyMs(a.initial) / l.ms : undefined;
+  judge(
+    'initial sync of 1,000 objects ≥ 3× faster than kubectl',
+    init === undefined ? undefined : init >= 3,
+    init === undefined ? 'size 1000 not measured' : `${init.toFixed(1)}×`,
+  );
+  judge(
+    'initial sync of 1,000 objects within 2× of the limit',
+    vsLimit === undefined ? undefined : vsLimit <= 2,
+    vsLimit === undefined ? 'size 1000 not measured' : `${vsLimit.toFixed(1)}× the limit`,
+  );
+  const drift = a ? mid(a.drift, (d) => d.sync.reconcileMs) : undefined;
+  out.push({
+    text: 'drift correction < 1 s (median)',
+    status: 'needs the continuous agent',
+    detail:
+      drift === undefined ? '' : `one-shot sync after kubectl patch: ${sec(drift)} median (not counted)`,
+  });
+  const s5k = at(5000)?.agent;
+  const rss = s5k ? Math.max(...allSyncs(s5k).map((s) => s.maxRssMiB)) : undefined;
+  judge(
+    '5,000 objects synced with agent peak RSS < 300 MiB',
+    rss === undefined ? undefined : rss < 300,
+    rss === undefined ? 'size 5000 not measured' : mib(rss),
+  );
+  const fetch = git ? git.iso.fetch.ms / git.native.fetch.ms : undefined;
+  judge(
+    'incremental fetch within 2× of native git',
+    fetch === undefined ? undefined : fetch <= 2,
+    fetch === undefined ? 'git rows not measured' : `${fetch.toFixed(1)}× native`,
+  );
+  return out;
+}
+
+/** Stage timings and requests by verb of every agent sync of a size, for the profile block. */
+export function profile(r: SizeResults): string[] {
+  if (!r.agent) return [];
+  const a = r.agent;
+  const list: [string, AgentSync][] = [
+    ['initial', a.initial],
+    ['no-op', a.noop[0] ?? a.initial],
+    ['diff', a.diff],
+    ['change', a.change],
+    ['drift', a.drift[0]?.sync ?? a.change],
+    ['prune', a.prune],
+  ];
+  return list.map(
+    ([what, s]) =>
+      `N=${r.n} ${what.padEnd(7)} ${sec(s.reconcileMs).padStart(8)}  stages ${fmt(s.timings, 'ms')}  requests ${fmt(s.requests, '')}`,
+  );
+}
+
+/** Formats rows as an aligned text table. */
+export function formatTable(rows: Row[]): string {
+  const head: Row = {
+    n: 'N',
+    measurement: 'measurement',
+    agent: 'agent',
+    kubectl: 'kubectl/git',
+    limit: 'limit',
+    ratio: 'ratio',
+    requests: 'requests (a·k·l) or RSS',
+  };
+  const keys = Object.keys(head) as (keyof Row)[];
+  const all = [head, ...rows];
+  const width = keys.map((k) => Math.max(...all.map((r) => r[k].length)));
+  const line = (r: Row): string =>
+    keys
+      .map((k, i) => r[k].padEnd(width[i] ?? 0))
+      .join(' | ')
+      .trimEnd();
+  const rule = width.map((w) => '-'.repeat(w)).join('-|-');
+  return [line(head), rule, ...rows.map(line)].join('\n');
+}
+
+function allSyncs(a: NonNullable<SizeResults['agent']>): AgentSync[] {
+  return [a.initial, ...a.noop, a.diff, a.change, ...a.drift.map((d) => d.sync), a.prune];
+}
+
+function mib(v: number | undefined): string {
+  return v === undefined ? '—' : `${v.toFixed(0)} MiB`;
+}
+
+function fmt(r: Record<string, number>, unit: string): string {
+  return Object.entries(r)
+    .map(([k, v]) => `${k}=${v}${unit}`)
+    .join(' ');
+}
