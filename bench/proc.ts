@@ -67,10 +67,17 @@ export function runNode(script: string, args: string[], opts: ProcOptions = {}):
   return run(process.execPath, [...(opts.nodeArgs ?? []), path, ...args], opts);
 }
 
-/** Kills every child still running (used on Ctrl-C and on failure). */
-export function killAll(): void {
+/** Kills every child still running (used on Ctrl-C and on failure) and resolves once all have exited. */
+export async function killAll(): Promise<void> {
+  const exits = [...running].map(
+    (child) =>
+      new Promise<void>((resolve) =>
+        child.exitCode !== null ? resolve() : child.once('close', () => resolve()),
+      ),
+  );
   for (const child of running) child.kill('SIGKILL');
-  running.clear();
+  // A child still writing into the work directory would race its removal.
+  await Promise.all(exits);
 }
 
 /** Median of a non-empty list of numbers. */

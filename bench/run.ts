@@ -65,11 +65,12 @@ let cp: ControlPlane | undefined;
 let git: GitServer | undefined;
 let workDir: string | undefined;
 let stopping: Promise<void> | undefined;
+let interrupted = false;
 
 // Stops everything the bench started; safe to call twice (Ctrl-C during the normal shutdown).
 function shutdown(): Promise<void> {
   stopping ??= (async () => {
-    killAll();
+    await killAll();
     await git?.close().catch(() => undefined);
     await cp?.stop().catch(() => undefined);
     if (workDir) await rm(workDir, { recursive: true, force: true });
@@ -79,6 +80,7 @@ function shutdown(): Promise<void> {
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
   process.on(signal, () => {
     log(`${signal}: stopping the control plane and the Git server…`);
+    interrupted = true;
     void shutdown().then(() => process.exit(130));
   });
 
@@ -104,6 +106,7 @@ try {
   }
   const results: SizeResults[] = [];
   for (const size of sizes) {
+    if (interrupted) break;
     log(`size ${size}: starting`);
     const reduced = values['kubectl-full'] !== true && size > 1000;
     const ctx = {
@@ -113,6 +116,8 @@ try {
     results.push(await runSize(ctx));
   }
 
+  // An interrupted run's figures are partial and half of them failures: nothing is printed or written.
+  if (interrupted) await new Promise(() => undefined);
   const rows = [...results.flatMap(sizeRows), ...(gitResults ? gitRows(gitResults) : [])];
   const goals = targets(results, gitResults);
   const totalSeconds = (performance.now() - started) / 1000;
