@@ -13,7 +13,7 @@ import { formatRef } from '../core/refs.ts';
 import { RECREATE_ANNOTATION } from '../core/annotations.ts';
 import type { Kube } from '../kube/objects.ts';
 import { isConflict, isImmutable } from '../kube/errors.ts';
-import { waitEstablished } from './crd.ts';
+import { waitEstablished, waitServed } from './crd.ts';
 import { takeoverPatch } from './takeover.ts';
 
 /** Options of the apply stage. */
@@ -80,7 +80,11 @@ export async function applyPlan(kube: Kube, plan: Plan, options: ApplyOptions): 
         crds.map((e) => e.desired),
         options.crdTimeoutMs,
       );
-      await kube.discovery.refresh();
+      await waitServed(
+        kube,
+        crds.map((e) => e.desired),
+        options.crdTimeoutMs,
+      );
     }
   }
   return { changes, applied, ok };

@@ -41,3 +41,36 @@ export async function waitEstablished(kube: Kube, crds: KubeObject[], timeoutMs:
     }),
   );
 }
+
+/**
+ * Refreshes discovery until it serves every version of every CRD: aggregated discovery is updated after a CRD
+ * reports Established, so one refresh can still miss the new kinds.
+ */
+export async function waitServed(kube: Kube, crds: KubeObject[], timeoutMs: number): Promise<void> {
+  const wanted = crds.flatMap((crd) => {
+    const spec = crd.spec as {
+      group?: string;
+      names?: { kind?: string };
+      versions?: { name: string; served?: boolean }[];
+    };
+    return (spec.versions ?? [])
+      .filter((v) => v.served !== false)
+      .map((v) => ({ crd, apiVersion: `${spec.group}/${v.name}`, kind: spec.names?.kind ?? '' }));
+  });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await kube.discovery.refresh();
+    const missing = [];
+    for (const w of wanted) if (!(await kube.discovery.serves(w.apiVersion, w.kind))) missing.push(w);
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new ObjectError(
+        'apply',
+        refOf(missing[0]!.crd),
+        `Established, but discovery does not serve ${missing[0]!.apiVersion} ${missing[0]!.kind} after ${timeoutMs / 1000}s`,
+        { retryable: true },
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -58,6 +58,12 @@ export class Discovery {
     return this.#preferred.get(`${group}/${kind}`);
   }
 
+  /** Whether the cached discovery (no refresh) serves apiVersion+kind. */
+  async serves(apiVersion: string, kind: string): Promise<boolean> {
+    await this.#ensure();
+    return this.#byGvk.has(`${apiVersion}/${kind}`);
+  }
+
   /** Scope of a kind, the render stage's ScopeLookup. */
   scopeOf = async (apiVersion: string, kind: string): Promise<Scope | undefined> =>
     (await this.resolve(apiVersion, kind))?.scope;
