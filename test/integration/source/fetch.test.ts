@@ -3,71 +3,60 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AgentError } from '../../../src/core/errors.ts';
 import { repoDir } from '../../../src/source/cache.ts';
 import { fetchSource, type SourceOptions } from '../../../src/source/source.ts';
-import { requestsSince, tempCacheDir, textFiles } from '../../support/git-fixtures.ts';
-import { startGitServer, type GitServer } from '../../support/git-server.ts';
+import { requestsSince, textFiles, useSourceEnv } from '../../support/git-fixtures.ts';
 
 describe('fetchSource', () => {
-  let server: GitServer;
-  let cache: Awaited<ReturnType<typeof tempCacheDir>>;
+  const env = useSourceEnv('deploy');
   const options = (url: string, ref: string, path = 'deploy'): SourceOptions => ({
     url,
     ref,
     path,
-    cacheDir: cache.dir,
-  });
-
-  beforeAll(async () => {
-    server = await startGitServer();
-    cache = await tempCacheDir();
-  });
-  afterAll(async () => {
-    await server.close();
-    await cache.remove();
+    cacheDir: env.cacheDir,
   });
 
   it('clones on the first call, then skips the fetch while the branch is unchanged', async () => {
-    const repo = await server.createRepo('unchanged');
+    const repo = await env.server.createRepo('unchanged');
     const sha = await repo.commit({ 'deploy/a.yaml': 'a: 1\n', 'README.md': '# app\n' }, 'first');
 
     const first = await fetchSource(options(repo.url, 'main'));
     expect(first).toMatchObject({ url: repo.url, ref: 'main', commit: sha, fetched: true });
     expect(textFiles(first)).toEqual({ 'deploy/a.yaml': 'a: 1\n' });
 
-    const before = server.requests.length;
+    const before = env.server.requests.length;
     const second = await fetchSource(options(repo.url, 'main'));
     expect(second).toMatchObject({ commit: sha, fetched: false });
     expect(textFiles(second)).toEqual({ 'deploy/a.yaml': 'a: 1\n' });
-    expect(requestsSince(server, before)).toMatchObject({ refListings: 1, uploadPacks: 0 });
+    expect(requestsSince(env.server, before)).toMatchObject({ refListings: 1, uploadPacks: 0 });
   });
 
   it('fetches a new commit incrementally and reads the files at the new SHA', async () => {
-    const repo = await server.createRepo('incremental');
+    const repo = await env.server.createRepo('incremental');
     const noise = { 'assets/noise.bin': randomBytes(256 << 10) };
     await repo.commit({ 'deploy/a.yaml': 'a: 1\n', 'deploy/b.yaml': 'b: 1\n', ...noise }, 'first');
-    const cloneStart = server.requests.length;
+    const cloneStart = env.server.requests.length;
     await fetchSource(options(repo.url, 'main'));
-    expect(requestsSince(server, cloneStart).uploadPackBytes).toBeGreaterThan(256 << 10);
+    expect(requestsSince(env.server, cloneStart).uploadPackBytes).toBeGreaterThan(256 << 10);
 
     const sha = await repo.commit(
       { 'deploy/a.yaml': 'a: 2\n', 'deploy/b.yaml': null, 'deploy/c/d.yml': 'd\n' },
       'next',
     );
-    const before = server.requests.length;
+    const before = env.server.requests.length;
     const next = await fetchSource(options(repo.url, 'main'));
     expect(next).toMatchObject({ commit: sha, fetched: true });
     expect(textFiles(next)).toEqual({ 'deploy/a.yaml': 'a: 2\n', 'deploy/c/d.yml': 'd\n' });
-    const fetched = requestsSince(server, before);
+    const fetched = requestsSince(env.server, before);
     expect(fetched.uploadPacks).toBe(1);
     // Only the new commit's objects travel, not the 256 KiB blob again.
     expect(fetched.uploadPackBytes).toBeLessThan(8 << 10);
   });
 
   it('resolves lightweight and annotated tags to their commit', async () => {
-    const repo = await server.createRepo('tags');
+    const repo = await env.server.createRepo('tags');
     const v1 = await repo.commit({ 'deploy/a.yaml': 'v1\n' }, 'v1');
     await repo.tag('v1', v1);
     const v2 = await repo.commit({ 'deploy/a.yaml': 'v2\n' }, 'v2');
@@ -84,7 +73,7 @@ describe('fetchSource', () => {
   });
 
   it('reads a full commit SHA, fetching all branches and tags only when it is missing', async () => {
-    const repo = await server.createRepo('sha');
+    const repo = await env.server.createRepo('sha');
     const old = await repo.commit({ 'deploy/a.yaml': 'old\n' }, 'old');
     await repo.commit({ 'deploy/a.yaml': 'new\n' }, 'new');
     await repo.branch('release', old);
@@ -97,13 +86,13 @@ describe('fetchSource', () => {
     expect(bySha).toMatchObject({ commit: side, fetched: true });
     expect(textFiles(bySha)).toEqual({ 'deploy/a.yaml': 'side\n' });
 
-    const before = server.requests.length;
+    const before = env.server.requests.length;
     expect(await fetchSource(options(repo.url, side))).toMatchObject({ commit: side, fetched: false });
-    expect(requestsSince(server, before)).toMatchObject({ refListings: 0, uploadPacks: 0 });
+    expect(requestsSince(env.server, before)).toMatchObject({ refListings: 0, uploadPacks: 0 });
   });
 
   it('fails retryably, after fetching, for a SHA the remote does not have', async () => {
-    const repo = await server.createRepo('missing-sha');
+    const repo = await env.server.createRepo('missing-sha');
     await repo.commit({ 'deploy/a.yaml': 'a\n' }, 'first');
     const missing = 'f'.repeat(40);
     const err = await fetchSource(options(repo.url, missing)).catch((e: unknown) => e);
@@ -115,7 +104,7 @@ describe('fetchSource', () => {
   });
 
   it('refuses abbreviated SHAs and ambiguous names; an unknown ref is retryable', async () => {
-    const repo = await server.createRepo('bad-refs');
+    const repo = await env.server.createRepo('bad-refs');
     const sha = await repo.commit({ 'deploy/a.yaml': 'a\n' }, 'first');
 
     const short = await fetchSource(options(repo.url, sha.slice(0, 7))).catch((e: unknown) => e);
@@ -139,7 +128,7 @@ describe('fetchSource', () => {
   });
 
   it('follows a force-push, both back to a known commit and onto a rewritten one', async () => {
-    const repo = await server.createRepo('force');
+    const repo = await env.server.createRepo('force');
     const base = await repo.commit({ 'deploy/a.yaml': 'base\n' }, 'base');
     const bad = await repo.commit({ 'deploy/a.yaml': 'bad\n' }, 'bad');
     expect(await fetchSource(options(repo.url, 'main'))).toMatchObject({ commit: bad });
@@ -156,7 +145,7 @@ describe('fetchSource', () => {
   });
 
   it('reads an old commit with that commit’s files, and a revert with the reverted content', async () => {
-    const repo = await server.createRepo('history');
+    const repo = await env.server.createRepo('history');
     const one = await repo.commit({ 'deploy/a.yaml': 'one\n' }, 'one');
     const two = await repo.commit({ 'deploy/a.yaml': 'two\n', 'deploy/b.yaml': 'b\n' }, 'two');
     const reverted = await repo.revert(two);
@@ -175,7 +164,7 @@ describe('fetchSource', () => {
   });
 
   it('serialises concurrent calls on one repository and reads the repository root', async () => {
-    const repo = await server.createRepo('concurrent');
+    const repo = await env.server.createRepo('concurrent');
     const sha = await repo.commit({ 'a.json': '{}', 'x/b.yaml': 'b\n', 'x/notes.txt': 'skip\n' }, 'first');
     const results = await Promise.all([1, 2, 3].map(() => fetchSource(options(repo.url, 'main', '.'))));
     expect(results.map((r) => r.commit)).toEqual([sha, sha, sha]);
@@ -184,10 +173,10 @@ describe('fetchSource', () => {
   });
 
   it('drops a damaged cache entry so that the next call clones anew', async () => {
-    const repo = await server.createRepo('damaged');
+    const repo = await env.server.createRepo('damaged');
     const sha = await repo.commit({ 'deploy/a.yaml': 'a\n' }, 'first');
     await fetchSource(options(repo.url, 'main'));
-    const packs = join(repoDir(cache.dir, repo.url), 'objects', 'pack');
+    const packs = join(repoDir(env.cacheDir, repo.url), 'objects', 'pack');
     for (const name of await readdir(packs)) await truncate(join(packs, name), 10);
 
     const err = await fetchSource(options(repo.url, 'main')).catch((e: unknown) => e);

@@ -3,27 +3,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentError } from '../../../src/core/errors.ts';
-import { fetchSource, type SourceOptions } from '../../../src/source/source.ts';
-import { tempCacheDir } from '../../support/git-fixtures.ts';
-import { startGitServer, type GitServer } from '../../support/git-server.ts';
+import { fetchSource } from '../../../src/source/source.ts';
+import { useSourceEnv } from '../../support/git-fixtures.ts';
 
 describe('fetchSource network failures', () => {
-  let server: GitServer;
   let stalling: Server;
   let stallingUrl: string;
-  let cache: Awaited<ReturnType<typeof tempCacheDir>>;
-  const options = (url: string, extra: Partial<SourceOptions> = {}): SourceOptions => ({
-    url,
-    ref: 'main',
-    path: '.',
-    cacheDir: cache.dir,
-    ...extra,
-  });
-  const failure = (opts: SourceOptions): Promise<unknown> => fetchSource(opts).catch((e: unknown) => e);
+  const env = useSourceEnv('.');
+  const { options, failure } = env;
 
   beforeAll(async () => {
-    server = await startGitServer();
-    cache = await tempCacheDir();
     // Sends the response head and one pkt-line, then goes silent, like a server stuck while packing.
     stalling = createServer((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/x-git-upload-pack-advertisement' });
@@ -35,8 +24,6 @@ describe('fetchSource network failures', () => {
   afterAll(async () => {
     stalling.closeAllConnections();
     await new Promise((resolve) => stalling.close(resolve));
-    await server.close();
-    await cache.remove();
   });
 
   it('gives up on a silent server after timeoutMs', async () => {
@@ -57,7 +44,7 @@ describe('fetchSource network failures', () => {
   });
 
   it('reports a repository the server does not have', async () => {
-    const url = server.repoUrl('absent');
+    const url = env.server.repoUrl('absent');
     const err = await failure(options(url));
     expect(err).toMatchObject({ retryable: true });
     expect((err as Error).message).toBe(
@@ -66,7 +53,7 @@ describe('fetchSource network failures', () => {
   });
 
   it('reports an empty repository as a ref not found', async () => {
-    const repo = await server.createRepo('empty');
+    const repo = await env.server.createRepo('empty');
     const err = await failure(options(repo.url));
     expect(err).toMatchObject({ retryable: true });
     expect((err as Error).message).toBe(
@@ -81,7 +68,7 @@ describe('fetchSource network failures', () => {
   });
 
   it('keeps working after failures: the cache holds no half-made clone', async () => {
-    const repo = await server.createRepo('after-failure');
+    const repo = await env.server.createRepo('after-failure');
     const sha = await repo.commit({ 'a.yaml': 'a\n' }, 'first');
     expect(await failure(options(repo.url, { ref: 'later' }))).toMatchObject({ retryable: true });
     await repo.branch('later');

@@ -1,33 +1,15 @@
 // What fetchSource refuses to read from a commit: symlinks, submodules, too big or too many files, bad paths.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AgentError, ManifestError } from '../../../src/core/errors.ts';
-import { fetchSource, type SourceOptions } from '../../../src/source/source.ts';
-import { tempCacheDir, textFiles } from '../../support/git-fixtures.ts';
-import { startGitServer, type GitServer } from '../../support/git-server.ts';
+import { fetchSource } from '../../../src/source/source.ts';
+import { textFiles, useSourceEnv } from '../../support/git-fixtures.ts';
 
 describe('fetchSource reading a commit', () => {
-  let server: GitServer;
-  let cache: Awaited<ReturnType<typeof tempCacheDir>>;
-  const options = (url: string, extra: Partial<SourceOptions> = {}): SourceOptions => ({
-    url,
-    ref: 'main',
-    path: 'deploy',
-    cacheDir: cache.dir,
-    ...extra,
-  });
-  const failure = (opts: SourceOptions): Promise<unknown> => fetchSource(opts).catch((e: unknown) => e);
-
-  beforeAll(async () => {
-    server = await startGitServer();
-    cache = await tempCacheDir();
-  });
-  afterAll(async () => {
-    await server.close();
-    await cache.remove();
-  });
+  const env = useSourceEnv('deploy');
+  const { options, failure } = env;
 
   it('refuses a symlink, naming its path', async () => {
-    const repo = await server.createRepo('symlink');
+    const repo = await env.server.createRepo('symlink');
     await repo.commit(
       { 'deploy/a.yaml': 'a\n', 'deploy/sub/token.yaml': { symlink: '/var/run/secrets/token' } },
       'link',
@@ -41,7 +23,7 @@ describe('fetchSource reading a commit', () => {
   });
 
   it('refuses a submodule, naming its path', async () => {
-    const repo = await server.createRepo('submodule');
+    const repo = await env.server.createRepo('submodule');
     const gitlink = 'a'.repeat(40);
     await repo.commit({ 'deploy/a.yaml': 'a\n', 'deploy/vendor': { gitlink } }, 'submodule');
     const err = await failure(options(repo.url));
@@ -53,7 +35,7 @@ describe('fetchSource reading a commit', () => {
   });
 
   it('refuses a file over maxFileBytes, naming path and size', async () => {
-    const repo = await server.createRepo('oversized');
+    const repo = await env.server.createRepo('oversized');
     await repo.commit({ 'deploy/big.yaml': 'x'.repeat(2048), 'deploy/notes.txt': 'y'.repeat(4096) }, 'big');
     const err = await failure(options(repo.url, { maxFileBytes: 1024 }));
     expect(err).toBeInstanceOf(ManifestError);
@@ -62,7 +44,7 @@ describe('fetchSource reading a commit', () => {
   });
 
   it('caps the total size and the number of manifest files, ignoring other files', async () => {
-    const repo = await server.createRepo('caps');
+    const repo = await env.server.createRepo('caps');
     await repo.commit(
       { 'deploy/a.yaml': 'a'.repeat(600), 'deploy/b.json': 'b'.repeat(600), 'deploy/c.md': 'c'.repeat(5000) },
       'caps',
@@ -78,7 +60,7 @@ describe('fetchSource reading a commit', () => {
   });
 
   it('reports a missing path with the path and the commit', async () => {
-    const repo = await server.createRepo('missing-path');
+    const repo = await env.server.createRepo('missing-path');
     const sha = await repo.commit({ 'deploy/a.yaml': 'a\n', 'other.yaml': 'o\n' }, 'first');
     const missing = await failure(options(repo.url, { path: './apps/prod/' }));
     expect(missing).toBeInstanceOf(ManifestError);
@@ -89,20 +71,20 @@ describe('fetchSource reading a commit', () => {
   });
 
   it('refuses a path that climbs out of the repository, before any network request', async () => {
-    const repo = await server.createRepo('escape');
+    const repo = await env.server.createRepo('escape');
     await repo.commit({ 'deploy/a.yaml': 'a\n' }, 'first');
-    const before = server.requests.length;
+    const before = env.server.requests.length;
     for (const path of ['../etc', 'deploy/../../x', '/etc']) {
       const err = await failure(options(repo.url, { path }));
       expect(err).toBeInstanceOf(AgentError);
       expect(err).toMatchObject({ retryable: false });
       expect((err as Error).message).toBe(`path "${path}" must be relative and stay inside the repository`);
     }
-    expect(server.requests.length).toBe(before);
+    expect(env.server.requests.length).toBe(before);
   });
 
   it('returns bytes exactly as committed, including non-UTF-8 content', async () => {
-    const repo = await server.createRepo('bytes');
+    const repo = await env.server.createRepo('bytes');
     const bytes = new Uint8Array([0xff, 0xfe, 0x00, 0x41, 0x0a]);
     await repo.commit({ 'deploy/raw.json': bytes, 'deploy/UPPER.YAML': 'u\n' }, 'bytes');
     const snapshot = await fetchSource(options(repo.url));

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { KubeObject } from '../../../src/core/types.ts';
+import type { HealthStatus, KubeObject } from '../../../src/core/types.ts';
 
 const dir = join(import.meta.dirname, '../../fixtures/health');
 
@@ -31,3 +31,12 @@ export function fixture(name: string): KubeObject {
 export function yamlObject(text: string): KubeObject {
   return parse(text) as KubeObject;
 }
+
+/** One row of a health table: case name, object YAML, and the expected status, reason and message. */
+export type HealthCase = [
+  name: string,
+  yaml: string,
+  status: HealthStatus,
+  reason: string | undefined,
+  message: string,
+];

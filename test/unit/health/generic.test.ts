@@ -1,16 +1,9 @@
 // The generic rules that run before any kind rule, and the Ready fallback for kinds without one.
 import { describe, expect, it } from 'vitest';
-import type { HealthStatus } from '../../../src/core/types.ts';
 import { computeHealth } from '../../../src/health/compute.ts';
-import { yamlObject } from './fixtures.ts';
+import { yamlObject, type HealthCase } from './fixtures.ts';
 
-const cases: [
-  name: string,
-  yaml: string,
-  status: HealthStatus,
-  reason: string | undefined,
-  message: string,
-][] = [
+const cases: HealthCase[] = [
   [
     'Namespace without status',
     'apiVersion: v1\nkind: Namespace\nmetadata: { name: apps }',

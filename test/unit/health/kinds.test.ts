@@ -1,19 +1,12 @@
 // Branches of the Pod, Job, PVC, CRD and Secret rules that the upstream table does not reach, with their messages.
 import { describe, expect, it } from 'vitest';
-import type { HealthStatus } from '../../../src/core/types.ts';
 import { computeHealth } from '../../../src/health/compute.ts';
 import { kindRules } from '../../../src/health/kinds/index.ts';
-import { yamlObject } from './fixtures.ts';
+import { yamlObject, type HealthCase } from './fixtures.ts';
 
 const NOW = new Date('2024-05-01T12:00:15Z');
 
-const cases: [
-  name: string,
-  yaml: string,
-  status: HealthStatus,
-  reason: string | undefined,
-  message: string,
-][] = [
+const cases: HealthCase[] = [
   [
     'Pod running but not ready',
     "apiVersion: v1\nkind: Pod\nmetadata: { name: p }\nstatus: { phase: Running, conditions: [{ type: Ready, status: 'False' }] }",

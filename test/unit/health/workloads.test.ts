@@ -1,16 +1,9 @@
 // Branches of the Deployment, StatefulSet and DaemonSet rules that the upstream table does not reach.
 import { describe, expect, it } from 'vitest';
-import type { HealthStatus } from '../../../src/core/types.ts';
 import { computeHealth } from '../../../src/health/compute.ts';
-import { yamlObject } from './fixtures.ts';
+import { yamlObject, type HealthCase } from './fixtures.ts';
 
-const cases: [
-  name: string,
-  yaml: string,
-  status: HealthStatus,
-  reason: string | undefined,
-  message: string,
-][] = [
+const cases: HealthCase[] = [
   [
     'Deployment past its progress deadline',
     `apiVersion: apps/v1
