@@ -39,8 +39,41 @@ export default tseslint.config(
       ],
     },
   },
+  // The layering of src/: cli → agent → sync → stages → kube → core. A module imports only from layers below
+  // it, and the stages (source, render, plan, apply, inventory, health, status) never import each other.
+  ...layers(),
   {
     files: ['test/**', 'bench/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
 );
+
+function layers() {
+  const stages = ['source', 'render', 'plan', 'apply', 'inventory', 'health', 'status'];
+  const above = {
+    core: ['kube', ...stages, 'sync', 'agent', 'cli'],
+    kube: [...stages, 'sync', 'agent', 'cli'],
+    sync: ['agent', 'cli'],
+    agent: ['cli'],
+    cli: [],
+  };
+  for (const stage of stages) above[stage] = [...stages.filter((s) => s !== stage), 'sync', 'agent', 'cli'];
+  return Object.entries(above)
+    .filter(([, banned]) => banned.length > 0)
+    .map(([layer, banned]) => ({
+      files: [`src/${layer}/**/*.ts`],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              {
+                regex: `^(\\.\\./)+(${banned.join('|')})/`,
+                message: `src/${layer} may not import this layer: imports go cli → agent → sync → stages → kube → core, and stages never import each other.`,
+              },
+            ],
+          },
+        ],
+      },
+    }));
+}

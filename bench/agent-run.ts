@@ -1,6 +1,6 @@
 // Child process of the benchmark: one agent reconcile, reported as one JSON line with the process's own
 // peak RSS and CPU time, so the figures are the agent's and not the benchmark driver's.
-import { reconcile } from '../src/core/reconcile.ts';
+import { reconcile } from '../src/sync/reconcile.ts';
 import type { SyncTarget } from '../src/core/types.ts';
 import { Kube } from '../src/kube/objects.ts';
 import { preferSmallHeap } from '../src/core/memory.ts';

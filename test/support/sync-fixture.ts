@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import type { SyncResult, SyncTarget } from '../../src/core/types.ts';
-import { reconcile, type ReconcileOptions } from '../../src/core/reconcile.ts';
+import { reconcile, type ReconcileOptions } from '../../src/sync/reconcile.ts';
 import { Kube } from '../../src/kube/objects.ts';
 import { kubeconfigPath, kubectl } from './cluster.ts';
 import { createTestNamespace } from './namespace.ts';

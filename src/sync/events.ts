@@ -1,4 +1,4 @@
-import type { ChangeSetEntry, ObjectHealth, Stage } from './types.ts';
+import type { ChangeSetEntry, ObjectHealth, Stage } from '../core/types.ts';
 
 /** Progress of one sync, for terminals, logs and metrics. */
 export type SyncEvent =

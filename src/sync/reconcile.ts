@@ -1,8 +1,8 @@
-import type { ChangeSetEntry, GitAuth, Plan, SyncResult, SyncTarget } from './types.ts';
+import type { ChangeSetEntry, GitAuth, Plan, SyncResult, SyncTarget } from '../core/types.ts';
 import type { SyncListener } from './events.ts';
 import { Run } from './run.ts';
-import { PART_OF_LABEL, withPartOf } from './applyset.ts';
-import { FIELD_MANAGER } from './ownership.ts';
+import { PART_OF_LABEL, withPartOf } from '../core/applyset.ts';
+import { FIELD_MANAGER } from '../core/ownership.ts';
 import { fetchSource } from '../source/source.ts';
 import { render } from '../render/render.ts';
 import { planSync } from '../plan/plan.ts';

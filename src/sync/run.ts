@@ -1,7 +1,7 @@
-import type { ChangeSetEntry, Stage, SyncResult, SyncTarget } from './types.ts';
+import type { ChangeSetEntry, Stage, SyncResult, SyncTarget } from '../core/types.ts';
 import type { ReconcileDeps } from './reconcile.ts';
-import { AgentError } from './errors.ts';
-import { FIELD_MANAGER } from './ownership.ts';
+import { AgentError } from '../core/errors.ts';
+import { FIELD_MANAGER } from '../core/ownership.ts';
 import { isRetryable } from '../kube/errors.ts';
 
 /** Bookkeeping of one reconcile: stage timings, request counts and the result being built. */
