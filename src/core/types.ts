@@ -115,8 +115,8 @@ export interface HealthCause {
   reason: string;
   /** The kubelet's or the scheduler's message, as the pod's status carries it. */
   message: string;
-  /** The pod it was read from. */
-  pod: string;
+  /** The pod it was read from; absent when the controller could not create one (FailedCreate). */
+  pod?: string;
   /** The container, for a container-level cause. */
   container?: string;
   /** That container's image. */

@@ -1,6 +1,7 @@
 import type { Health, HealthCause, KubeObject } from '../core/types.ts';
 import { groupOf } from '../core/refs.ts';
 import { stringField } from './fields.ts';
+import { createFailure } from './create-failure.ts';
 import { describeCause, podBlock } from './pod-block.ts';
 import { readSelector, selectorMatches } from './selector.ts';
 
@@ -46,27 +47,37 @@ export interface ExplainOptions {
   now: Date;
 }
 
+/** What a poll read besides the workloads: pods, and FailedCreate events where a controller reports only those. */
+export interface Observed {
+  pods: readonly KubeObject[];
+  events: readonly KubeObject[];
+}
+
 /**
- * A workload's health with what blocks it named from its new pods: the pod blocked longest decides, and
- * once it has been blocked longer than the grace the workload is Failed with the pod's reason instead of
- * waiting for a progress deadline. Health without a blocked pod is returned as it was.
+ * A workload's health with what blocks it named from its new pods (the pod blocked longest decides) or,
+ * when it has none, from why its controller cannot create them. Once blocked longer than the grace the
+ * workload is Failed with that reason instead of waiting for a progress deadline. Health with nothing
+ * known to block it is returned as it was.
  */
 export function explainHealth(
   health: Health,
   workload: KubeObject,
-  pods: readonly KubeObject[],
+  observed: Observed,
   options: ExplainOptions,
 ): Health {
-  const candidates = newPods(workload, pods);
+  const candidates = newPods(workload, observed.pods);
   const blocks = candidates
     .map((p) => podBlock(p, options.now))
     .filter((b) => b !== undefined)
-    .sort((a, b) => a.sinceMs - b.sinceMs || a.pod.localeCompare(b.pod));
-  const first = blocks[0];
+    .sort((a, b) => a.sinceMs - b.sinceMs || (a.pod ?? '').localeCompare(b.pod ?? ''));
+  const first =
+    blocks[0] ??
+    (candidates.length === 0 ? createFailure(workload, observed.events, options.now) : undefined);
   if (!first) return health;
   const { sinceMs, ...rest } = first;
   const cause: HealthCause = { ...rest, blocked: blocks.length, total: candidates.length };
-  const text = `${describeCause(cause)} [${cause.blocked} of ${cause.total} new pods]`;
+  const counted = cause.total > 0 ? ` [${cause.blocked} of ${cause.total} new pods]` : '';
+  const text = `${describeCause(cause)}${counted}`;
   const stuckMs = options.now.getTime() - sinceMs;
   if (health.status === 'Failed') return { ...health, message: `${health.message}: ${text}`, cause };
   if (stuckMs >= options.graceMs) {

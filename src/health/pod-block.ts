@@ -62,8 +62,9 @@ export function podBlock(pod: KubeObject, now: Date = new Date()): PodBlock | un
 
 /** One sentence naming the cause, for health messages. */
 export function describeCause(c: Omit<HealthCause, 'blocked' | 'total'>): string {
-  const where = c.container ? `pod ${c.pod} container ${c.container}` : `pod ${c.pod}`;
   const said = c.message ? `: ${c.message}` : '';
+  if (c.pod === undefined) return `pods cannot be created (${c.reason})${said}`;
+  const where = c.container ? `pod ${c.pod} container ${c.container}` : `pod ${c.pod}`;
   if (c.image !== undefined) return `${where} cannot pull image "${c.image}" (${c.reason})${said}`;
   if (c.reason === 'CrashLoopBackOff') {
     return `${where} is crash-looping (CrashLoopBackOff, ${c.restarts ?? 0} restarts)${said}`;

@@ -4,7 +4,9 @@ import type { Kube } from '../kube/objects.ts';
 import { listByLabel, type GroupKind } from '../kube/list.ts';
 import { computeHealth } from './compute.ts';
 import { readConditions } from './conditions.ts';
-import { explainHealth, isWorkload } from './blockers.ts';
+import { explainHealth, isWorkload, newPods } from './blockers.ts';
+import { createFailureEvents } from './events.ts';
+import { reportsCreateFailuresAsEvents } from './create-failure.ts';
 import { podsFor } from './pods.ts';
 
 /** Options of a health wait. */
@@ -38,7 +40,8 @@ const JOB_RAN: Health = {
  * Polls the objects until every one is Current, any is Failed and the rest are Current, or the timeout
  * passes; returns each object's last health. Each poll lists (by label) only the kinds that still have an
  * object not Current, and keeps health results rather than objects. Unknown is not healthy. Workloads
- * not Current get their cause from their pods (one pod LIST per namespace that has such a workload).
+ * not Current get their cause from their pods (one pod LIST per namespace that has such a workload) or,
+ * for a StatefulSet, DaemonSet or Job without pods, from its FailedCreate events (one LIST per namespace).
  */
 export async function waitForHealth(
   kube: Kube,
@@ -78,9 +81,13 @@ export async function waitForHealth(
     }
     if (blocked.length > 0) {
       const pods = await podsFor(kube, blocked);
+      // Events only where a controller reports pods it cannot create in no other way.
+      const silent = blocked.filter((o) => reportsCreateFailuresAsEvents(o) && newPods(o, pods).length === 0);
+      const namespaces = [...new Set(silent.flatMap((o) => o.metadata.namespace ?? []))];
+      const events = namespaces.length > 0 ? await createFailureEvents(kube, namespaces) : [];
       for (const o of blocked) {
         const key = objectKey(refOf(o));
-        health.set(key, explainHealth(health.get(key)!, o, pods, { graceMs, now }));
+        health.set(key, explainHealth(health.get(key)!, o, { pods, events }, { graceMs, now }));
       }
     }
     for (const k of keys) {

@@ -127,3 +127,32 @@ describe('pods are read only for workloads that are not Current', () => {
     expect(paths.filter((p) => p.includes('/pods'))).toEqual([]);
   });
 });
+
+describe('workloads whose pods cannot be created', () => {
+  it('name the admission error: a StatefulSet from its FailedCreate event, a Deployment from its ReplicaFailure condition', async () => {
+    const fx = await suite.fixture('nosa');
+    const ns = fx.namespace;
+    const template = `  selector: { matchLabels: { app: db } }
+  template:
+    metadata: { labels: { app: db } }
+    spec:
+      serviceAccountName: missing
+      containers: [{ name: db, image: postgres:17 }]
+`;
+    await fx.repo.commit(
+      {
+        'deploy/db.yaml': `apiVersion: apps/v1\nkind: StatefulSet\nmetadata: { name: db, namespace: ${ns} }\nspec:\n  serviceName: db\n${template}`,
+        'deploy/web.yaml': `apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web, namespace: ${ns} }\nspec:\n${template}`,
+      },
+      'no service account',
+    );
+
+    const r = await fx.sync({}, { healthFailureGraceSeconds: 3, healthTimeoutSeconds: 90 });
+
+    for (const kind of ['StatefulSet', 'Deployment']) {
+      const h = healthOf(r, kind);
+      expect(h, kind).toMatchObject({ status: 'Failed', reason: 'FailedCreate' });
+      expect(h.message, kind).toContain('serviceaccount "missing" not found');
+    }
+  });
+});

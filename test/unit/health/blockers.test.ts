@@ -180,7 +180,7 @@ describe('explainHealth', () => {
   const pods = [running('web-old', 'old'), pulling('web-new', 'new', '2024-05-01T12:09:57Z')];
 
   it('names the cause and stays InProgress within the grace', () => {
-    const h = explainHealth(inProgress, deployment, pods, { graceMs: 5000, now: NOW });
+    const h = explainHealth(inProgress, deployment, { pods, events: [] }, { graceMs: 5000, now: NOW });
     expect(h.status).toBe('InProgress');
     expect(h.reason).toBe('LessAvailable');
     expect(h.message).toMatch(
@@ -191,7 +191,7 @@ describe('explainHealth', () => {
   });
 
   it('is Failed with the pod’s reason once blocked longer than the grace', () => {
-    const h = explainHealth(inProgress, deployment, pods, { graceMs: 2000, now: NOW });
+    const h = explainHealth(inProgress, deployment, { pods, events: [] }, { graceMs: 2000, now: NOW });
     expect(h).toMatchObject({ status: 'Failed', reason: 'ImagePullBackOff' });
     expect(h.message).toMatch(/\[1 of 1 new pods\]; blocked for 3s, longer than the 2s grace$/);
   });
@@ -202,14 +202,77 @@ describe('explainHealth', () => {
       reason: 'ProgressDeadlineExceeded',
       message: 'Progress deadline exceeded',
     };
-    const h = explainHealth(failed, deployment, pods, { graceMs: 600_000, now: NOW });
+    const h = explainHealth(failed, deployment, { pods, events: [] }, { graceMs: 600_000, now: NOW });
     expect(h).toMatchObject({ status: 'Failed', reason: 'ProgressDeadlineExceeded' });
     expect(h.message).toMatch(/^Progress deadline exceeded: pod web-new/);
   });
 
   it('returns the health unchanged when no new pod is blocked', () => {
-    expect(explainHealth(inProgress, deployment, [running('web-a', 'a')], { graceMs: 0, now: NOW })).toBe(
-      inProgress,
+    expect(
+      explainHealth(
+        inProgress,
+        deployment,
+        { pods: [running('web-a', 'a')], events: [] },
+        { graceMs: 0, now: NOW },
+      ),
+    ).toBe(inProgress);
+  });
+});
+
+describe('createFailure', () => {
+  const forbidden =
+    'pods "db-0" is forbidden: error looking up service account ns/db: serviceaccount "db" not found';
+
+  it("reads a Deployment's ReplicaFailure condition without any request", () => {
+    const d = yamlObject(`apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: ns }
+spec: { selector: { matchLabels: { app: web } } }
+status:
+  conditions:
+    - { type: ReplicaFailure, status: 'True', reason: FailedCreate, message: '${forbidden}', lastTransitionTime: '2024-05-01T12:00:00Z' }`);
+    const h = explainHealth(inProgress, d, { pods: [], events: [] }, { graceMs: 60_000, now: NOW });
+    expect(h).toMatchObject({ status: 'Failed', reason: 'FailedCreate' });
+    expect(h.message).toBe(
+      `pods cannot be created (FailedCreate): ${forbidden}; blocked for 600s, longer than the 60s grace`,
+    );
+  });
+
+  it("takes a StatefulSet's newest FailedCreate event, timed from the first", () => {
+    const sts = yamlObject(`apiVersion: apps/v1
+kind: StatefulSet
+metadata: { name: db, namespace: ns, uid: sts-1 }
+spec: { selector: { matchLabels: { app: db } } }`);
+    const event = (uid: string, first: string, last: string, message: string) =>
+      yamlObject(`apiVersion: v1
+kind: Event
+metadata: { name: e-${last}, namespace: ns }
+involvedObject: { kind: StatefulSet, name: db, uid: ${uid} }
+reason: FailedCreate
+type: Warning
+firstTimestamp: '${first}'
+lastTimestamp: '${last}'
+message: '${message}'`);
+    const events = [
+      event(
+        'sts-1',
+        '2024-05-01T12:09:58Z',
+        '2024-05-01T12:09:59Z',
+        `create Pod db-0 in StatefulSet db failed error: ${forbidden}`,
+      ),
+      event('sts-1', '2024-05-01T12:09:50Z', '2024-05-01T12:09:51Z', 'older'),
+      event('other', '2024-05-01T11:00:00Z', '2024-05-01T12:09:59Z', 'not this one'),
+    ];
+    const h = explainHealth(inProgress, sts, { pods: [], events }, { graceMs: 30_000, now: NOW });
+    expect(h.status).toBe('InProgress');
+    expect(h.cause).toMatchObject({
+      reason: 'FailedCreate',
+      since: '2024-05-01T12:09:50Z',
+      blocked: 0,
+      total: 0,
+    });
+    expect(h.message).toBe(
+      `Available: 1/2: pods cannot be created (FailedCreate): create Pod db-0 in StatefulSet db failed error: ${forbidden}`,
     );
   });
 });
