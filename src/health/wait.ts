@@ -4,10 +4,8 @@ import type { Kube } from '../kube/objects.ts';
 import { listByLabel, type GroupKind } from '../kube/list.ts';
 import { computeHealth } from './compute.ts';
 import { readConditions } from './conditions.ts';
-import { explainHealth, isWorkload, newPods } from './blockers.ts';
-import { createFailureEvents } from './events.ts';
-import { reportsCreateFailuresAsEvents } from './create-failure.ts';
-import { podsFor } from './pods.ts';
+import { explainHealth, isWorkload } from './blockers.ts';
+import { observeWorkloads } from './observe.ts';
 
 /** Options of a health wait. */
 export interface WaitOptions {
@@ -80,14 +78,10 @@ export async function waitForHealth(
       if ((h.status === 'InProgress' || h.status === 'Failed') && isWorkload(o)) blocked.push(o);
     }
     if (blocked.length > 0) {
-      const pods = await podsFor(kube, blocked);
-      // Events only where a controller reports pods it cannot create in no other way.
-      const silent = blocked.filter((o) => reportsCreateFailuresAsEvents(o) && newPods(o, pods).length === 0);
-      const namespaces = [...new Set(silent.flatMap((o) => o.metadata.namespace ?? []))];
-      const events = namespaces.length > 0 ? await createFailureEvents(kube, namespaces) : [];
+      const explaining = await observeWorkloads(kube, blocked);
       for (const o of blocked) {
         const key = objectKey(refOf(o));
-        health.set(key, explainHealth(health.get(key)!, o, { pods, events }, { graceMs, now }));
+        health.set(key, explainHealth(health.get(key)!, o, explaining, { graceMs, now }));
       }
     }
     for (const k of keys) {
