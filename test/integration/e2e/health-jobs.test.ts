@@ -2,6 +2,10 @@
 // completes Job pods by default, and the real TTL controller deletes the Jobs within a second or so.
 import { describe, expect, it } from 'vitest';
 import { actions, getLive, useSyncFixtures } from '../../support/sync-fixture.ts';
+import { kubectl } from '../../support/cluster.ts';
+import { objectKey, refOf } from '../../../src/core/refs.ts';
+import type { KubeObject } from '../../../src/core/types.ts';
+import { waitForHealth, type WaitOptions } from '../../../src/health/wait.ts';
 
 const suite = useSyncFixtures();
 
@@ -90,16 +94,54 @@ describe('Jobs that delete themselves after they finish', () => {
   });
 });
 
+describe('the health wait, for a Job deleted by its TTL', () => {
+  it('is Current when the Job was applied by this sync or seen complete, NotFound otherwise', async () => {
+    const fx = await suite.fixture('ttlwait');
+    const label = `gitops-agent.test/wait=${fx.namespace}`;
+    const job: KubeObject = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'once', namespace: fx.namespace, labels: { 'gitops-agent.test/wait': fx.namespace } },
+      spec: {
+        ttlSecondsAfterFinished: 0,
+        template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1.37' }] } },
+      },
+    };
+    await kubectl(['apply', '-f', '-'], { input: JSON.stringify(job) });
+    await waitGoneNamed(fx.namespace, 'once');
+    const wait = (objects: KubeObject[], extra: Partial<WaitOptions>) =>
+      waitForHealth(fx.kube, objects, { timeoutMs: 0, labelSelector: label, ...extra });
+
+    const applied = await wait([job], { selfDeletingJobs: new Set([objectKey(refOf(job))]) });
+    expect(applied.map((h) => h.status)).toEqual(['Current']);
+
+    // Seen complete in the first round; listed again (another Job keeps the kind pending), it is gone.
+    const complete = { ...job, status: { conditions: [{ type: 'Complete', status: 'True' }] } };
+    const other = { ...job, metadata: { ...job.metadata, name: 'not-started' } };
+    const seen = await wait([job, other], {
+      initial: [complete, other],
+      timeoutMs: 1500,
+      intervalMs: 200,
+    });
+    expect(seen.map((h) => `${h.ref.name} ${h.status}`)).toEqual(['once Current', 'not-started NotFound']);
+
+    const unknown = await wait([job], {});
+    expect(unknown.map((h) => h.status)).toEqual(['NotFound']);
+  });
+});
+
 /** Waits until the TTL controller has deleted both Jobs (it does within seconds of completion). */
 async function waitGone(namespace: string): Promise<void> {
+  await waitGoneNamed(namespace, 'ingress-nginx-admission-create', 'ingress-nginx-admission-patch');
+}
+
+async function waitGoneNamed(namespace: string, ...names: string[]): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const live = await Promise.all(
-      ['create', 'patch'].map((n) => getLive('job', `ingress-nginx-admission-${n}`, namespace)),
-    );
+    const live = await Promise.all(names.map((n) => getLive('job', n, namespace)));
     if (live.every((j) => j === undefined)) return;
     if (Date.now() > deadline)
-      throw new Error('the TTL controller did not delete the admission Jobs in 60 s');
+      throw new Error(`the TTL controller did not delete ${names.join(', ')} in 60 s`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
