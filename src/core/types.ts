@@ -125,8 +125,9 @@ export interface HealthCause {
   restarts?: number;
   /** The ConfigMap or Secret (and key) that a CreateContainerConfigError names as missing. */
   missing?: { kind: 'ConfigMap' | 'Secret'; name: string; key?: string };
-  /** How many of the workload's new pods are blocked, of how many. */
+  /** How many of the workload's new pods are blocked. */
   blocked: number;
+  /** How many new pods the workload has; 0 when none could be created. */
   total: number;
   /** When the pod entered the blocked state, as far as its status tells (RFC 3339). */
   since?: string;
