@@ -32,6 +32,7 @@ Sync behaviour:
   --max-prune-share N        refuse to prune more than this share of the set     (default: 0.5)
   --no-force                 fail on field-manager conflicts instead of taking the fields over
   --health-timeout SECONDS   how long to wait for health after applying; 0 skips (default: 120)
+  --health-failure-grace S   a workload whose new pods stay blocked this long is Failed (default: 120)
   --full                     dry-run every object, even ones the inventory proves unchanged
 
 Output:
@@ -73,6 +74,7 @@ export function parseCli(argv: string[]): CliArgs {
       'max-prune-share': { type: 'string' },
       'no-force': { type: 'boolean' },
       'health-timeout': { type: 'string' },
+      'health-failure-grace': { type: 'string' },
       full: { type: 'boolean' },
       output: { type: 'string' },
       'show-unchanged': { type: 'boolean' },

@@ -11,6 +11,7 @@ export const DEFAULT_TARGET = {
   namespace: 'default',
   force: true,
   healthTimeoutSeconds: 120,
+  healthFailureGraceSeconds: 120,
   prune: { enabled: true, allowEmpty: false, maxShare: 0.5, allowMass: false },
 } as const;
 
@@ -31,6 +32,7 @@ const FILE_KEYS = new Set([
   'inventoryNamespace',
   'force',
   'healthTimeoutSeconds',
+  'healthFailureGraceSeconds',
   'prune',
   'auth',
 ]);
@@ -54,6 +56,12 @@ export async function resolveTarget(values: Values): Promise<ResolvedTarget> {
     values['health-timeout'] ?? file.healthTimeoutSeconds ?? DEFAULT_TARGET.healthTimeoutSeconds,
   );
   if (!(timeout >= 0)) throw new Error('health-timeout must be a number of seconds, 0 or more');
+  const grace = Number(
+    values['health-failure-grace'] ??
+      file.healthFailureGraceSeconds ??
+      DEFAULT_TARGET.healthFailureGraceSeconds,
+  );
+  if (!(grace >= 0)) throw new Error('health-failure-grace must be a number of seconds, 0 or more');
   const name = str('name', 'name') ?? defaultName(repo, path);
   if (!/^[a-z0-9]([-a-z0-9.]{0,200}[a-z0-9])?$/.test(name)) {
     throw new Error(`target name "${name}" must be a lowercase DNS subdomain (a-z, 0-9, '-', '.')`);
@@ -69,6 +77,7 @@ export async function resolveTarget(values: Values): Promise<ResolvedTarget> {
       inventoryNamespace: str('inventory-namespace', 'inventoryNamespace') ?? namespace,
       force: values['no-force'] ? false : ((file.force as boolean | undefined) ?? DEFAULT_TARGET.force),
       healthTimeoutSeconds: timeout,
+      healthFailureGraceSeconds: grace,
       prune: {
         enabled: values['no-prune'] ? false : ((filePrune.enabled as boolean | undefined) ?? true),
         allowEmpty: values['allow-empty'] === true || filePrune.allowEmpty === true,

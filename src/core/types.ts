@@ -105,6 +105,32 @@ export interface Health {
   message: string;
   /** The Reconciling/Stalled reason kstatus attaches, when there is one. */
   reason?: string;
+  /** What keeps a workload from becoming Current, found from its pods; absent when nothing is known to block it. */
+  cause?: HealthCause;
+}
+
+/** What blocks a workload, as one of its new pods shows it (the kubelet's or the scheduler's own words). */
+export interface HealthCause {
+  /** The waiting or scheduling reason: ErrImagePull, ImagePullBackOff, CrashLoopBackOff, Unschedulable, CreateContainerConfigError, … */
+  reason: string;
+  /** The kubelet's or the scheduler's message, as the pod's status carries it. */
+  message: string;
+  /** The pod it was read from; absent when the controller could not create one (FailedCreate). */
+  pod?: string;
+  /** The container, for a container-level cause. */
+  container?: string;
+  /** That container's image. */
+  image?: string;
+  /** That container's restart count. */
+  restarts?: number;
+  /** The ConfigMap or Secret (and key) that a CreateContainerConfigError names as missing. */
+  missing?: { kind: 'ConfigMap' | 'Secret'; name: string; key?: string };
+  /** How many of the workload's new pods are blocked. */
+  blocked: number;
+  /** How many new pods the workload has; 0 when none could be created. */
+  total: number;
+  /** When the pod entered the blocked state, as far as its status tells (RFC 3339). */
+  since?: string;
 }
 
 /** Health of one object with its identity, as reported after a wait. */
@@ -150,6 +176,11 @@ export interface SyncTarget {
   force: boolean;
   /** Seconds to wait for the applied set to become healthy; 0 skips the wait. */
   healthTimeoutSeconds: number;
+  /**
+   * Seconds a workload's new pods may stay blocked (image pull, crash loop, unschedulable, missing config)
+   * before the workload is Failed rather than InProgress. Default 120.
+   */
+  healthFailureGraceSeconds?: number;
 }
 
 /** Timings of one sync, in milliseconds per stage. */
@@ -226,6 +257,8 @@ export interface PlanEntry {
   migrate: boolean;
   /** Whether an immutable field changed and the object opted in to delete-and-recreate. */
   recreate?: boolean;
+  /** A Job with ttlSecondsAfterFinished that ran for this exact manifest and was deleted since: not created again. */
+  ran?: boolean;
 }
 
 /** A recorded member that is no longer desired. */

@@ -17,6 +17,7 @@ import { listByLabel, type GroupKind } from '../kube/list.ts';
 import { KubeApiError, isConflict, isImmutable, isRetryable } from '../kube/errors.ts';
 import { RECREATE_ANNOTATION } from '../core/annotations.ts';
 import { sameObject, unifiedDiff } from './diff.ts';
+import { alreadyRan } from './jobs.ts';
 
 /** Options of planning. */
 export interface PlanOptions {
@@ -95,6 +96,8 @@ async function planOne(
   if (dependsOnArriving(desired, deps.arriving))
     return { ...base, action: 'created', validated: false, diff: createdDiff(desired) };
   const rec = inventory.members.get(key);
+  if (alreadyRan(desired, labelled, rec, base.desiredHash))
+    return { ...base, action: 'unchanged', validated: true, ran: true };
   if (
     labelled &&
     !options.full &&

@@ -6,6 +6,7 @@ import { FIELD_MANAGER } from '../core/ownership.ts';
 import { fetchSource } from '../source/source.ts';
 import { render } from '../render/render.ts';
 import { planSync } from '../plan/plan.ts';
+import { keepRanJobs, selfDeletingJobs } from '../plan/jobs.ts';
 import { unifiedDiff } from '../plan/diff.ts';
 import { applyPlan } from '../apply/apply.ts';
 import { loadInventory, saveInventory } from '../inventory/store.ts';
@@ -95,7 +96,11 @@ export async function reconcile(
     );
     if (!applied.ok) return run.fail('apply', failures(applied.changes), applied.changes, false);
     const pruned = await run.stage('prune', () => executePrune(kube, prune, FIELD_MANAGER));
-    const records = withUndeleted(recordsAfter(inventory, plan, applied), inventory, pruned);
+    const records = keepRanJobs(
+      withUndeleted(recordsAfter(inventory, plan, applied), inventory, pruned),
+      inventory,
+      plan.entries,
+    );
     const changes = [...applied.changes, ...pruned];
     const health = await run.stage('health', () =>
       waitForHealth(
@@ -107,6 +112,11 @@ export async function reconcile(
           // With nothing applied the plan's LIST is current enough for a first look.
           initial: changing ? undefined : plan.entries.flatMap((e) => (e.live ? [e.live] : [])),
           onPoll: (pending) => deps.onEvent?.({ type: 'health', pending }),
+          failureGraceMs:
+            target.healthFailureGraceSeconds === undefined
+              ? undefined
+              : target.healthFailureGraceSeconds * 1000,
+          selfDeletingJobs: selfDeletingJobs(plan),
         },
       ),
     );

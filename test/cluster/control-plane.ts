@@ -32,6 +32,17 @@ export interface StartOptions {
 /** Name of the fake kwok Node every pod is scheduled to. */
 export const NODE_NAME = 'kwok-node-0';
 
+/**
+ * Image names that kwok's stages (kwok-stages.yaml) treat as a kubelet would: a pod whose image contains
+ * `pullError` never pulls (ErrImagePull, then ImagePullBackOff, and back), one whose image contains
+ * `crashLoop` runs a container waiting in CrashLoopBackOff. Every other pod becomes Ready, and Job pods
+ * complete, as with kwok's defaults.
+ */
+export const KWOK_IMAGES = {
+  pullError: 'registry.invalid/does-not-exist',
+  crashLoop: 'registry.invalid/crash-loop',
+} as const;
+
 const secs = (since: number): string => ((performance.now() - since) / 1000).toFixed(1);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -226,6 +237,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
       '--manage-all-nodes=true',
       // Without a lease kwok reports the Node about once a minute, longer than the default grace period.
       '--node-lease-duration-seconds=40',
+      `--config=${path.join(import.meta.dirname, 'kwok-stages.yaml')}`,
     ]);
 
     const created = await api('/api/v1/nodes', { method: 'POST', body: fakeNode() });

@@ -1,7 +1,8 @@
-// The built-in rules of kstatus's core.go, keyed by `group/Kind` (bare `Kind` for the core group).
+// The built-in rules of kstatus's core.go (and APIService's), keyed by `group/Kind` (bare `Kind` for the core group).
 import type { KubeObject } from '../../core/types.ts';
 import { groupOf } from '../../core/refs.ts';
 import { alwaysReady } from './always-ready.ts';
+import { apiServiceHealth } from './apiservice.ts';
 import { crdHealth } from './crd.ts';
 import { daemonSetHealth } from './daemonset.ts';
 import { deploymentHealth } from './deployment.ts';
@@ -32,6 +33,8 @@ export const kindRules: ReadonlyMap<string, KindRule> = new Map<string, KindRule
   ['ConfigMap', alwaysReady],
   ['batch/Job', jobHealth],
   ['apiextensions.k8s.io/CustomResourceDefinition', crdHealth],
+  // Not in kstatus: see apiservice.ts.
+  ['apiregistration.k8s.io/APIService', apiServiceHealth],
 ]);
 
 /** The rule for an object's group and kind, whatever its version. */

@@ -42,6 +42,7 @@ describe('resolveTarget', () => {
       inventoryNamespace: 'default',
       force: true,
       healthTimeoutSeconds: 120,
+      healthFailureGraceSeconds: 120,
       prune: { enabled: true, allowEmpty: false, maxShare: 0.5, allowMass: false },
     });
     expect(target.name).toMatch(/^deploy-[a-f0-9]{6}$/);
@@ -67,6 +68,7 @@ describe('resolveTarget', () => {
     [{}, /no repository/],
     [{ repo: 'https://x/y.git', 'max-prune-share': '1.5' }, /max-prune-share must be a number in \(0, 1\]/],
     [{ repo: 'https://x/y.git', 'health-timeout': 'soon' }, /health-timeout must be a number/],
+    [{ repo: 'https://x/y.git', 'health-failure-grace': '-1' }, /health-failure-grace must be a number/],
     [{ repo: 'https://x/y.git', name: 'Not_Valid' }, /must be a lowercase DNS subdomain/],
   ])('refuses %j', async (values, message) => {
     await expect(resolveTarget(values)).rejects.toThrow(message);

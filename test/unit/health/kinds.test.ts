@@ -92,6 +92,27 @@ status: { startTime: '2024-05-01T12:00:00Z', succeeded: 1, active: 2, failed: 0 
     'Resource is always ready',
   ],
   [
+    'APIService whose backend fails discovery is not Current',
+    "apiVersion: apiregistration.k8s.io/v1\nkind: APIService\nmetadata: { name: v1beta1.metrics.k8s.io }\nstatus: { conditions: [{ type: Available, status: 'False', reason: FailedDiscoveryCheck, message: 'failing or missing response from https://10.96.0.9:443/apis/metrics.k8s.io/v1beta1' }] }",
+    'InProgress',
+    'FailedDiscoveryCheck',
+    'failing or missing response from https://10.96.0.9:443/apis/metrics.k8s.io/v1beta1',
+  ],
+  [
+    'APIService that is Available',
+    "apiVersion: apiregistration.k8s.io/v1\nkind: APIService\nmetadata: { name: v1.apps }\nstatus: { conditions: [{ type: Available, status: 'True', reason: Local }] }",
+    'Current',
+    undefined,
+    'APIService is available',
+  ],
+  [
+    'APIService not yet observed by the aggregator',
+    'apiVersion: apiregistration.k8s.io/v1\nkind: APIService\nmetadata: { name: v1.example.com }',
+    'InProgress',
+    'AvailableNotObserved',
+    'APIService Available condition not set',
+  ],
+  [
     'a core kind name under another group gets no rule',
     'apiVersion: example.com/v1\nkind: Pod\nmetadata: { name: p }\nstatus: { phase: Exploded }',
     'Current',
