@@ -1,5 +1,6 @@
 import { AggregateAgentError, ManifestError } from '../core/errors.ts';
 import { formatRef, objectKey, refOf } from '../core/refs.ts';
+import { normalizeRepoPath } from '../core/paths.ts';
 import type {
   Manifest,
   ObjectKey,
@@ -79,7 +80,7 @@ export async function render(snapshot: SourceSnapshot, options: RenderOptions): 
 
 /** The manifest files under `path`, in byte order of their paths. */
 export function selectFiles(files: readonly SourceFile[], path: string): SourceFile[] {
-  const prefix = normalizePath(path);
+  const prefix = normalizeRepoPath(path);
   return (
     files
       .filter((f) => MANIFEST_FILE.test(f.path))
@@ -95,13 +96,6 @@ export function selectFiles(files: readonly SourceFile[], path: string): SourceF
       )
       .sort((a, b) => compareBytes(a.path, b.path))
   );
-}
-
-function normalizePath(path: string): string {
-  let p = path.trim();
-  while (p.startsWith('./')) p = p.slice(2);
-  p = p.replace(/^\/+/, '').replace(/\/+$/, '');
-  return p === '.' ? '' : p;
 }
 
 function findDuplicates(manifests: Manifest[]): ManifestError[] {

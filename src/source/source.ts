@@ -5,7 +5,8 @@ import { openRepo, repoDir, withRepoLock } from './cache.ts';
 import { isCacheFailure, toSourceError } from './errors.ts';
 import { ensureCommit, type FetchResult } from './fetch.ts';
 import { DEFAULT_SOURCE_OPTIONS, type SourceOptions } from './options.ts';
-import { normalizePath, readFilesAt } from './read.ts';
+import { normalizeRepoPath } from '../core/paths.ts';
+import { readFilesAt } from './read.ts';
 import { createHttpClient, withDeadline } from './remote.ts';
 
 export { DEFAULT_SOURCE_OPTIONS, MANIFEST_EXTENSIONS, type SourceOptions } from './options.ts';
@@ -20,7 +21,7 @@ export async function fetchSource(options: SourceOptions): Promise<SourceSnapsho
     maxFiles: options.maxFiles ?? DEFAULT_SOURCE_OPTIONS.maxFiles,
   };
   const { url, auth } = splitUrlCredentials(options.url, options.auth);
-  normalizePath(options.path);
+  normalizeRepoPath(options.path);
   const dir = repoDir(options.cacheDir, url);
 
   return withRepoLock(dir, async () => {
