@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
 import type { SyncTarget } from '../core/types.ts';
-import type { GitAuthSource } from '../source/source.ts';
+import { credentialFreeUrl, type GitAuthSource } from '../source/source.ts';
 
 /** Defaults of a sync target. */
 export const DEFAULT_TARGET = {
@@ -54,7 +54,8 @@ export async function resolveTarget(values: Values): Promise<ResolvedTarget> {
     values['health-timeout'] ?? file.healthTimeoutSeconds ?? DEFAULT_TARGET.healthTimeoutSeconds,
   );
   if (!(timeout >= 0)) throw new Error('health-timeout must be a number of seconds, 0 or more');
-  const name = str('name', 'name') ?? defaultName(repo, path);
+  // Validated first so a bad URL is refused with its credentials removed; names never depend on them.
+  const name = str('name', 'name') ?? defaultName(credentialFreeUrl(repo), path);
   if (!/^[a-z0-9]([-a-z0-9.]{0,200}[a-z0-9])?$/.test(name)) {
     throw new Error(`target name "${name}" must be a lowercase DNS subdomain (a-z, 0-9, '-', '.')`);
   }

@@ -59,11 +59,30 @@ export function secretsOf(auth: GitAuth | undefined): string[] {
   return [auth?.password, header?.slice('Basic '.length)].filter((s): s is string => !!s);
 }
 
-/** Removes `user:pass@` from every URL in `text` and masks each secret. */
+// A scheme, then everything up to the last `@` before the next whitespace: credentials may hold `/`, `?`, `#`
+// or `@` themselves, and a URL the parser refuses is still a URL to keep tokens out of.
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)\S*@/gi;
+
+/**
+ * Removes `user:pass@` from every URL in `text`, whatever the credentials contain, and masks each secret.
+ * A URL whose path holds an `@` loses what comes before it too: a message may say less, never too much.
+ */
 export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi, '$1');
+  let out = text.replace(URL_CREDENTIALS, '$1');
   for (const secret of secrets) out = out.split(secret).join('***');
   return out;
+}
+
+/**
+ * The repository URL without credentials, otherwise exactly as written (so names derived from it stay stable);
+ * throws the "invalid repository URL" error, credentials removed, when it cannot be parsed.
+ */
+export function credentialFreeUrl(url: string): string {
+  splitUrlCredentials(url);
+  const scheme = url.indexOf('://') + 3;
+  const authorityEnd = url.slice(scheme).search(/[/?#]|$/) + scheme;
+  const at = url.lastIndexOf('@', authorityEnd);
+  return at < scheme ? url : url.slice(0, scheme) + url.slice(at + 1);
 }
 
 /** Splits credentials out of an http(s) URL; explicit `auth` wins over credentials in the URL. */
@@ -72,7 +91,7 @@ export function splitUrlCredentials(url: string, auth?: GitAuth): { url: string;
   try {
     parsed = new URL(url);
   } catch {
-    throw new AgentError('source', `invalid repository URL ${redact(url)}`, { retryable: false });
+    throw new AgentError('source', `invalid repository URL ${redactWhole(url)}`, { retryable: false });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     const message = `unsupported repository URL scheme ${parsed.protocol} (use http or https)`;
@@ -85,4 +104,11 @@ export function splitUrlCredentials(url: string, auth?: GitAuth): { url: string;
   parsed.username = '';
   parsed.password = '';
   return { url: parsed.href, auth: auth ?? fromUrl };
+}
+
+// The whole string is one URL, so its credentials end at its last `@`, even where whitespace comes before it.
+function redactWhole(url: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0];
+  const at = url.lastIndexOf('@');
+  return scheme && at > scheme.length ? scheme + url.slice(at + 1) : redact(url);
 }

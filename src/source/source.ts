@@ -10,7 +10,7 @@ import { readFilesAt } from './read.ts';
 import { createHttpClient, withDeadline } from './remote.ts';
 
 export { DEFAULT_SOURCE_OPTIONS, MANIFEST_EXTENSIONS, type SourceOptions } from './options.ts';
-export { loadGitAuth, type GitAuthSource } from './auth.ts';
+export { credentialFreeUrl, loadGitAuth, type GitAuthSource } from './auth.ts';
 
 /** Fetches `ref` into the cache (only when the remote moved) and reads the manifests under `path`. */
 export async function fetchSource(options: SourceOptions): Promise<SourceSnapshot> {
