@@ -15,6 +15,7 @@ import { flattenDocument } from './list.ts';
 import { parseFile } from './parse.ts';
 import { applyScope, lookupScopes } from './scope.ts';
 import { validateObject } from './validate.ts';
+import { asStored } from './convert.ts';
 
 export { DEFAULT_RENDER_LIMITS };
 export type { RenderLimits };
@@ -55,9 +56,16 @@ export async function render(snapshot: SourceSnapshot, options: RenderOptions): 
           );
           break read;
         }
+        if (candidate.problem) {
+          errors.push(fail(candidate.problem, candidate.source));
+          continue;
+        }
         const checked = validateObject(candidate.value);
-        if (checked.ok) manifests.push({ object: checked.object, source: candidate.source });
-        else errors.push(fail(checked.message, candidate.source));
+        if (checked.ok) manifests.push({ object: asStored(checked.object), source: candidate.source });
+        else {
+          const item = candidate.item === undefined ? '' : `item ${candidate.item} of the List: `;
+          errors.push(fail(`${item}${checked.message}`, candidate.source));
+        }
       }
     }
   }
