@@ -33,6 +33,7 @@ const FILE_KEYS = new Set([
   'healthTimeoutSeconds',
   'prune',
   'auth',
+  'adopt',
 ]);
 
 /** Builds the target from an optional YAML config file overlaid by flags; errors name the offending key. */
@@ -70,6 +71,7 @@ export async function resolveTarget(values: Values): Promise<ResolvedTarget> {
       inventoryNamespace: str('inventory-namespace', 'inventoryNamespace') ?? namespace,
       force: values['no-force'] ? false : ((file.force as boolean | undefined) ?? DEFAULT_TARGET.force),
       healthTimeoutSeconds: timeout,
+      adopt: values.adopt === true || file.adopt === true,
       prune: {
         enabled: values['no-prune'] ? false : ((filePrune.enabled as boolean | undefined) ?? true),
         allowEmpty: values['allow-empty'] === true || filePrune.allowEmpty === true,

@@ -150,6 +150,8 @@ export interface SyncTarget {
   force: boolean;
   /** Seconds to wait for the applied set to become healthy; 0 skips the wait. */
   healthTimeoutSeconds: number;
+  /** Take over objects labelled as members of another ApplySet instead of refusing them. Default false. */
+  adopt?: boolean;
 }
 
 /** Timings of one sync, in milliseconds per stage. */

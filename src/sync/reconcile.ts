@@ -73,6 +73,7 @@ export async function reconcile(
         force: target.force,
         full: options.full === true || options.mode === 'diff',
         diffCreated: options.mode === 'diff',
+        adopt: target.adopt === true,
       }),
     );
     const prune = await run.stage('prune', async () =>
