@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { AgentError } from '../core/errors.ts';
 import type { GitAuth } from '../core/types.ts';
+import type { GitAuthReader } from './options.ts';
 
 /** Where to find a Git token: a file (e.g. a mounted Secret) or an environment variable. */
 export interface GitAuthSource {
@@ -44,6 +45,25 @@ export async function loadGitAuth(source: GitAuthSource): Promise<GitAuth | unde
     return { username, password: token };
   }
   return undefined;
+}
+
+/**
+ * A reader of the token named by `source` for long-running callers: the file is read again whenever it changed
+ * (a rotated Secret mount swaps it), checked by a stat per call; an environment variable is read every time.
+ */
+export function gitAuthReader(source: GitAuthSource): GitAuthReader {
+  let last: { version: string; auth: GitAuth | undefined } | undefined;
+  return async () => {
+    if (source.tokenFile === undefined) return loadGitAuth(source);
+    const version = await stat(source.tokenFile).then(
+      (s) => `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`,
+      () => undefined,
+    );
+    if (version !== undefined && last?.version === version) return last.auth;
+    const auth = await loadGitAuth(source);
+    if (version !== undefined) last = { version, auth };
+    return auth;
+  };
 }
 
 /** HTTP headers that authenticate every request up front (isomorphic-git calls onAuth only after a 401). */

@@ -1,9 +1,9 @@
-import type { ChangeSetEntry, GitAuth, Plan, SyncResult, SyncTarget } from '../core/types.ts';
+import type { ChangeSetEntry, Plan, SyncResult, SyncTarget } from '../core/types.ts';
 import type { SyncListener } from './events.ts';
 import { Run } from './run.ts';
 import { PART_OF_LABEL, withPartOf } from '../core/applyset.ts';
 import { FIELD_MANAGER } from '../core/ownership.ts';
-import { fetchSource } from '../source/source.ts';
+import { fetchSource, type SourceOptions } from '../source/source.ts';
 import { render } from '../render/render.ts';
 import { planSync } from '../plan/plan.ts';
 import { unifiedDiff } from '../plan/diff.ts';
@@ -19,7 +19,8 @@ export interface ReconcileDeps {
   kube: Kube;
   /** Directory for Git clones, kept between syncs. */
   cacheDir: string;
-  auth?: GitAuth;
+  /** Git credentials, or a reader asked before every fetch (a token file that rotates). */
+  auth?: SourceOptions['auth'];
   /** Agent version, written to the inventory's tooling annotation. */
   version: string;
   onEvent?: SyncListener;
@@ -53,6 +54,7 @@ export async function reconcile(
         path: target.path,
         cacheDir: deps.cacheDir,
         auth: deps.auth,
+        target: target.name,
       }),
     );
     run.result.commit = snapshot.commit;
