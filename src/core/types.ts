@@ -257,4 +257,6 @@ export interface ApplyOutcome {
   applied: Map<ObjectKey, AppliedObject>;
   /** False when any object failed; pruning must not follow. */
   ok: boolean;
+  /** Whether every failure is one a retry can fix (network, server, throttling); true when none failed. */
+  retryable: boolean;
 }

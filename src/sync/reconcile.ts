@@ -8,6 +8,7 @@ import { render } from '../render/render.ts';
 import { planSync } from '../plan/plan.ts';
 import { unifiedDiff } from '../plan/diff.ts';
 import { applyPlan } from '../apply/apply.ts';
+import { joinOutcomes, splitBootstrap } from '../apply/bootstrap.ts';
 import { loadInventory, saveInventory } from '../inventory/store.ts';
 import { decidePrune, executePrune, type PruneDecision } from '../inventory/prune.ts';
 import { recordsAfter, supersetOf, withUndeleted } from '../inventory/records.ts';
@@ -84,19 +85,22 @@ export async function reconcile(
     if (options.mode === 'diff') return run.finish('planned', planChanges(plan, prune));
     const changing =
       plan.entries.some((e) => e.action !== 'unchanged') || prune.delete.length || prune.release.length;
+    const applyOptions = {
+      fieldManager: FIELD_MANAGER,
+      force: target.force,
+      crdTimeoutMs: 60_000,
+      onApplied: (entry: ChangeSetEntry) => deps.onEvent?.({ type: 'applied', entry }),
+    };
+    const { first, rest } = splitBootstrap(plan, target.inventoryNamespace);
+    const booted = first && (await run.stage('apply', () => applyPlan(kube, first, applyOptions)));
+    if (booted && !booted.ok)
+      return run.fail('apply', failures(booted.changes), booted.changes, booted.retryable);
     if (changing)
       await run.stage('inventory', () =>
         saveInventory(kube, inventory, supersetOf(inventory, plan), run.saveOpts),
       );
-    const applied = await run.stage('apply', () =>
-      applyPlan(kube, plan, {
-        fieldManager: FIELD_MANAGER,
-        force: target.force,
-        crdTimeoutMs: 60_000,
-        onApplied: (entry) => deps.onEvent?.({ type: 'applied', entry }),
-      }),
-    );
-    if (!applied.ok) return run.fail('apply', failures(applied.changes), applied.changes, false);
+    const applied = joinOutcomes(booted, await run.stage('apply', () => applyPlan(kube, rest, applyOptions)));
+    if (!applied.ok) return run.fail('apply', failures(applied.changes), applied.changes, applied.retryable);
     const pruned = await run.stage('prune', () => executePrune(kube, prune, FIELD_MANAGER));
     const records = withUndeleted(recordsAfter(inventory, plan, applied), inventory, pruned);
     const changes = [...applied.changes, ...pruned];

@@ -32,11 +32,14 @@ export class Run {
     this.#current = stage;
     this.#deps.onEvent?.({ type: 'stage-start', stage });
     const start = performance.now();
-    const value = await fn();
-    const ms = Math.round(performance.now() - start);
-    this.result.timings[stage] = (this.result.timings[stage] ?? 0) + ms;
-    this.#deps.onEvent?.({ type: 'stage-done', stage, ms });
-    return value;
+    try {
+      return await fn();
+    } finally {
+      // A failing stage took time too; without it a failed sync reported "in 0.0s ()".
+      const ms = Math.round(performance.now() - start);
+      this.result.timings[stage] = (this.result.timings[stage] ?? 0) + ms;
+      this.#deps.onEvent?.({ type: 'stage-done', stage, ms });
+    }
   }
 
   finish(outcome: SyncResult['outcome'], changes: ChangeSetEntry[]): SyncResult {
