@@ -18,7 +18,7 @@ export function afterTakeover(dry: KubeObject, fieldManager: string): KubeObject
   const out = structuredClone(dry);
   for (const path of taken) if (!kept.has(path.join('\0'))) remove(out, path);
   const annotations = out.metadata.annotations;
-  if (annotations && LAST_APPLIED in annotations) {
+  if (annotations) {
     delete annotations[LAST_APPLIED];
     if (Object.keys(annotations).length === 0) delete out.metadata.annotations;
   }
