@@ -3,6 +3,7 @@ import type { ReconcileDeps } from './reconcile.ts';
 import { AgentError } from '../core/errors.ts';
 import { FIELD_MANAGER } from '../core/ownership.ts';
 import { isRetryable } from '../kube/errors.ts';
+import { redact } from '../source/auth.ts';
 
 /** Bookkeeping of one reconcile: stage timings, request counts and the result being built. */
 export class Run {
@@ -18,7 +19,8 @@ export class Run {
     this.saveOpts = { fieldManager: FIELD_MANAGER, version: deps.version };
     this.result = {
       target: target.name,
-      url: target.url,
+      // A caller may pass a URL with credentials (the source stage splits them off); a result never holds them.
+      url: redact(target.url),
       ref: target.ref,
       outcome: 'failed',
       changes: [],
@@ -57,7 +59,8 @@ export class Run {
   crash(err: unknown): SyncResult {
     const stage = err instanceof AgentError ? err.stage : this.#current;
     const retryable = err instanceof AgentError ? err.retryable : isRetryable(err);
-    return this.fail(stage, err instanceof Error ? err.message : String(err), this.result.changes, retryable);
+    const message = redact(err instanceof Error ? err.message : String(err));
+    return this.fail(stage, message, this.result.changes, retryable);
   }
 
   #requests(): Record<string, number> {

@@ -153,3 +153,15 @@ describe('target paths', () => {
     expect(actions(result)).toEqual({ 'ConfigMap/a': 'created', 'ConfigMap/b': 'created' });
   });
 });
+
+describe('credentials in the repository URL', () => {
+  it('never reach the result, whoever calls reconcile', async () => {
+    const fx = await suite.fixture('url-creds');
+    await fx.repo.commit({ 'deploy/a.yaml': configMap('a') }, 'a');
+    const url = fx.repo.url.replace('http://', 'http://user:tok3n-XYZ@');
+    const result = await fx.sync({}, { url });
+    expect(result.outcome).toBe('synced');
+    expect(result.url).toBe(fx.repo.url);
+    expect(JSON.stringify(result)).not.toContain('tok3n-XYZ');
+  });
+});
