@@ -31,18 +31,17 @@ export async function sweepAbandoned(cacheDir: string): Promise<void> {
   await Promise.all(
     entries.map(async (name) => {
       const path = join(cacheDir, name);
-      const pid = TMP.exec(name)?.[1];
-      const abandoned =
-        pid !== undefined
-          ? Number(pid) === process.pid
-            ? !building.has(path)
-            : !alive(Number(pid))
-          : LEGACY_TMP.test(name) &&
-            Date.now() - ((await stat(path).catch(() => undefined))?.mtimeMs ?? Date.now()) >
-              LEGACY_MAX_AGE_MS;
-      if (abandoned) await rm(path, { recursive: true, force: true });
+      if (await isAbandoned(path, name)) await rm(path, { recursive: true, force: true });
     }),
   );
+}
+
+async function isAbandoned(path: string, name: string): Promise<boolean> {
+  const pid = TMP.exec(name)?.[1];
+  if (pid !== undefined) return Number(pid) === process.pid ? !building.has(path) : !alive(Number(pid));
+  if (!LEGACY_TMP.test(name)) return false;
+  const modified = (await stat(path).catch(() => undefined))?.mtimeMs ?? Date.now();
+  return Date.now() - modified > LEGACY_MAX_AGE_MS;
 }
 
 /** The cache directory of one repository URL: a SHA-256 prefix, so URLs never become paths. */
