@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point: runs src/cli/main.ts with Node's type stripping, which needs Node 22.18+ (24 is the target).
-// On an older node it re-runs itself with the Node 24 that the `node` devDependency installs.
-import { spawnSync } from 'node:child_process';
+// On an older node it re-runs itself with the Node 24 that the `node` devDependency installs, forwarding
+// every signal to it and exiting as it exits (bin/reexec.mjs).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -16,8 +16,9 @@ if (major < 22 || (major === 22 && minor < 18)) {
     );
     process.exit(2);
   }
-  const r = spawnSync(node, process.argv.slice(1), { stdio: 'inherit' });
-  process.exit(r.status ?? 2);
+  const { reexec } = await import('./reexec.mjs');
+  reexec(node, process.argv.slice(1));
+} else {
+  const { main } = await import('../src/cli/main.ts');
+  process.exitCode = await main(process.argv.slice(2));
 }
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));

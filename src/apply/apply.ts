@@ -12,7 +12,7 @@ import { APPLY_STAGES, compareApplyOrder, stageOf } from '../core/order.ts';
 import { formatRef } from '../core/refs.ts';
 import { RECREATE_ANNOTATION } from '../core/annotations.ts';
 import type { Kube } from '../kube/objects.ts';
-import { isConflict, isImmutable } from '../kube/errors.ts';
+import { isConflict, isImmutable, isRetryable } from '../kube/errors.ts';
 import { waitEstablished, waitServed } from './crd.ts';
 import { takeoverPatch } from './takeover.ts';
 
@@ -35,6 +35,8 @@ export interface ApplyOptions {
 export async function applyPlan(kube: Kube, plan: Plan, options: ApplyOptions): Promise<ApplyOutcome> {
   const changes: ChangeSetEntry[] = [];
   const applied = new Map<ObjectKey, AppliedObject>();
+  // Failures a retry cannot fix (the object is refused), as opposed to the network or the server failing.
+  const permanent = new Set<ChangeSetEntry>();
   let ok = true;
   for (const stage of APPLY_STAGES) {
     const entries = plan.entries
@@ -48,6 +50,7 @@ export async function applyPlan(kube: Kube, plan: Plan, options: ApplyOptions): 
       kube,
       entries.filter((e) => !e.validated),
       options,
+      permanent,
     );
     if (invalid.length) {
       changes.push(...invalid);
@@ -63,7 +66,7 @@ export async function applyPlan(kube: Kube, plan: Plan, options: ApplyOptions): 
     const results = await Promise.all(
       entries.map(async (e): Promise<ChangeSetEntry> => {
         if (e.action === 'unchanged') return { ref: e.ref, action: 'unchanged' };
-        const change = await applyOne(kube, e, options, applied);
+        const change = await applyOne(kube, e, options, applied, permanent);
         options.onApplied?.(change);
         return change;
       }),
@@ -87,7 +90,8 @@ export async function applyPlan(kube: Kube, plan: Plan, options: ApplyOptions): 
       );
     }
   }
-  return { changes, applied, ok };
+  const failed = changes.filter((c) => c.action === 'failed');
+  return { changes, applied, ok, retryable: failed.every((c) => !permanent.has(c)) };
 }
 
 async function applyOne(
@@ -95,9 +99,10 @@ async function applyOne(
   e: PlanEntry,
   options: ApplyOptions,
   applied: Map<ObjectKey, AppliedObject>,
+  permanent: Set<ChangeSetEntry>,
 ): Promise<ChangeSetEntry> {
   const base = { ref: e.ref, action: e.action, ...(e.diff ? { diff: e.diff } : {}) };
-  if (e.recreate) return recreate(kube, e, options, applied, base);
+  if (e.recreate) return recreate(kube, e, options, applied, base, permanent);
   try {
     const patch = e.migrate && e.live ? takeoverPatch(e.live, options.fieldManager) : undefined;
     if (patch && e.live) await kube.jsonPatch(e.live, patch, options.fieldManager);
@@ -106,9 +111,9 @@ async function applyOne(
     return patch ? { ...base, message: 'took over fields of client-side apply' } : base;
   } catch (err) {
     if (isImmutable(err) && e.desired.metadata.annotations?.[RECREATE_ANNOTATION] === 'true') {
-      return recreate(kube, e, options, applied, base);
+      return recreate(kube, e, options, applied, base, permanent);
     }
-    return { ...base, action: 'failed', message: describeFailure(e, err) };
+    return classify({ ...base, action: 'failed', message: describeFailure(e, err) }, err, permanent);
   }
 }
 
@@ -118,6 +123,7 @@ async function recreate(
   options: ApplyOptions,
   applied: Map<ObjectKey, AppliedObject>,
   base: ChangeSetEntry,
+  permanent: Set<ChangeSetEntry>,
 ): Promise<ChangeSetEntry> {
   try {
     await kube.delete(e.ref, { uid: e.live?.metadata.uid });
@@ -129,11 +135,8 @@ async function recreate(
     applied.set(e.key, await send(kube, e.desired, options));
     return { ...base, message: 'recreated: an immutable field changed' };
   } catch (err) {
-    return {
-      ...base,
-      action: 'failed',
-      message: `${formatRef(e.ref)} recreate failed: ${(err as Error).message}`,
-    };
+    const message = `${formatRef(e.ref)} recreate failed: ${(err as Error).message}`;
+    return classify({ ...base, action: 'failed', message }, err, permanent);
   }
 }
 
@@ -146,7 +149,12 @@ async function send(kube: Kube, obj: KubeObject, options: ApplyOptions): Promise
   return { uid: res.object.metadata.uid, ownedHash: ownedHash(res.object, options.fieldManager) };
 }
 
-async function validate(kube: Kube, entries: PlanEntry[], options: ApplyOptions): Promise<ChangeSetEntry[]> {
+async function validate(
+  kube: Kube,
+  entries: PlanEntry[],
+  options: ApplyOptions,
+  permanent: Set<ChangeSetEntry>,
+): Promise<ChangeSetEntry[]> {
   const failures = await Promise.all(
     entries.map(async (e): Promise<ChangeSetEntry | undefined> => {
       try {
@@ -157,11 +165,8 @@ async function validate(kube: Kube, entries: PlanEntry[], options: ApplyOptions)
         });
         return undefined;
       } catch (err) {
-        return {
-          ref: e.ref,
-          action: 'failed',
-          message: `dry-run failed (${e.source.file}:${e.source.line}): ${(err as Error).message}`,
-        };
+        const message = `dry-run failed (${e.source.file}:${e.source.line}): ${(err as Error).message}`;
+        return classify({ ref: e.ref, action: 'failed', message }, err, permanent);
       }
     }),
   );
@@ -178,6 +183,11 @@ function describeFailure(e: PlanEntry, err: unknown): string {
     return `${formatRef(e.ref)} ${where}: conflict with another field manager (apply with force to take the fields over): ${msg}`;
   }
   return `${formatRef(e.ref)} ${where}: apply failed: ${msg}`;
+}
+
+function classify(change: ChangeSetEntry, err: unknown, permanent: Set<ChangeSetEntry>): ChangeSetEntry {
+  if (!isRetryable(err)) permanent.add(change);
+  return change;
 }
 
 function skipped(e: PlanEntry, message: string): ChangeSetEntry {

@@ -34,6 +34,7 @@ Sync behaviour:
   --health-timeout SECONDS   how long to wait for health after applying; 0 skips (default: 120)
   --health-failure-grace S   a workload whose new pods stay blocked this long is Failed (default: 120)
   --full                     dry-run every object, even ones the inventory proves unchanged
+  --adopt                    take over objects that belong to another target's ApplySet
 
 Output:
   --output text|json         result format on stdout                             (default: text)
@@ -76,6 +77,7 @@ export function parseCli(argv: string[]): CliArgs {
       'health-timeout': { type: 'string' },
       'health-failure-grace': { type: 'string' },
       full: { type: 'boolean' },
+      adopt: { type: 'boolean' },
       output: { type: 'string' },
       'show-unchanged': { type: 'boolean' },
       'log-level': { type: 'string' },

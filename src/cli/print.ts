@@ -19,7 +19,10 @@ export function formatResult(r: SyncResult, opts: PrintOptions): string {
   const shown = r.changes.filter((c) => opts.showUnchanged || c.action !== 'unchanged');
   for (const c of shown)
     out.push(`  ${c.action.padEnd(10)} ${formatRef(c.ref)}${c.message ? `  — ${c.message}` : ''}`);
-  out.push(`  ${summarize(r.changes)}`);
+  // A sync that failed before applying changed nothing; "no objects" would say the commit held none.
+  out.push(
+    `  ${r.outcome === 'failed' && r.changes.length === 0 ? 'nothing applied' : summarize(r.changes)}`,
+  );
   if (r.health.length) {
     const current = r.health.filter((h) => h.status === 'Current').length;
     out.push(`Health: ${current}/${r.health.length} Current`);
@@ -38,9 +41,8 @@ export function formatResult(r: SyncResult, opts: PrintOptions): string {
     .map(([v, n]) => `${v} ${n}`)
     .join(', ');
   const total = Object.values(r.timings).reduce((a, b) => a + (b ?? 0), 0);
-  out.push(
-    `Result: ${r.outcome} in ${(total / 1000).toFixed(1)}s (${timings})${requests ? `; API requests: ${requests}` : ''}`,
-  );
+  const took = timings ? ` in ${(total / 1000).toFixed(1)}s (${timings})` : '';
+  out.push(`Result: ${r.outcome}${took}${requests ? `; API requests: ${requests}` : ''}`);
   return out.join('\n') + '\n';
 }
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
 import type { SyncTarget } from '../core/types.ts';
-import type { GitAuthSource } from '../source/source.ts';
+import { credentialFreeUrl, type GitAuthSource } from '../source/source.ts';
 
 /** Defaults of a sync target. */
 export const DEFAULT_TARGET = {
@@ -35,6 +35,7 @@ const FILE_KEYS = new Set([
   'healthFailureGraceSeconds',
   'prune',
   'auth',
+  'adopt',
 ]);
 
 /** Builds the target from an optional YAML config file overlaid by flags; errors name the offending key. */
@@ -62,7 +63,8 @@ export async function resolveTarget(values: Values): Promise<ResolvedTarget> {
       DEFAULT_TARGET.healthFailureGraceSeconds,
   );
   if (!(grace >= 0)) throw new Error('health-failure-grace must be a number of seconds, 0 or more');
-  const name = str('name', 'name') ?? defaultName(repo, path);
+  // Validated first so a bad URL is refused with its credentials removed; names never depend on them.
+  const name = str('name', 'name') ?? defaultName(credentialFreeUrl(repo), path);
   if (!/^[a-z0-9]([-a-z0-9.]{0,200}[a-z0-9])?$/.test(name)) {
     throw new Error(`target name "${name}" must be a lowercase DNS subdomain (a-z, 0-9, '-', '.')`);
   }
@@ -78,6 +80,7 @@ export async function resolveTarget(values: Values): Promise<ResolvedTarget> {
       force: values['no-force'] ? false : ((file.force as boolean | undefined) ?? DEFAULT_TARGET.force),
       healthTimeoutSeconds: timeout,
       healthFailureGraceSeconds: grace,
+      adopt: values.adopt === true || file.adopt === true,
       prune: {
         enabled: values['no-prune'] ? false : ((filePrune.enabled as boolean | undefined) ?? true),
         allowEmpty: values['allow-empty'] === true || filePrune.allowEmpty === true,

@@ -181,6 +181,8 @@ export interface SyncTarget {
    * before the workload is Failed rather than InProgress. Default 120.
    */
   healthFailureGraceSeconds?: number;
+  /** Take over objects labelled as members of another ApplySet instead of refusing them. Default false. */
+  adopt?: boolean;
 }
 
 /** Timings of one sync, in milliseconds per stage. */
@@ -288,4 +290,6 @@ export interface ApplyOutcome {
   applied: Map<ObjectKey, AppliedObject>;
   /** False when any object failed; pruning must not follow. */
   ok: boolean;
+  /** Whether every failure is one a retry can fix (network, server, throttling); true when none failed. */
+  retryable: boolean;
 }

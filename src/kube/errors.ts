@@ -53,8 +53,37 @@ export function isImmutable(err: unknown): boolean {
   return /field is immutable|is immutable|may not change once set/i.test(err.message);
 }
 
-/** Whether trying again later can help: throttling, server errors, timeouts, network failures. */
+// Answers that describe the object, not the server's state, whatever HTTP code carries them: server-side apply
+// answers a field missing from the schema with 500 InternalError "failed to create typed patch object".
+const PERMANENT_MESSAGE =
+  /field not declared in schema|failed to create typed patch object|strict decoding error|unknown field/i;
+const TRANSIENT_REASONS = new Set([
+  'NetworkError',
+  'Timeout',
+  'ServerTimeout',
+  'TooManyRequests',
+  'ServiceUnavailable',
+  'InternalError',
+]);
+
+/** Whether a write failed because another field manager owns the fields (server-side apply conflict). */
+export function isFieldManagerConflict(err: unknown): boolean {
+  if (!(err instanceof KubeApiError) || err.status !== 409) return false;
+  return (
+    err.causes.some((c) => c.reason === 'FieldManagerConflict') ||
+    /Apply failed with \d+ conflict/.test(err.message)
+  );
+}
+
+/**
+ * Whether trying again later can help, judged by the Status reason and message, not by the HTTP code alone:
+ * network failures, timeouts, throttling, an unavailable or failing server and stale resourceVersions can pass;
+ * an object the schema refuses or another manager's fields stay refused until something changes.
+ */
 export function isRetryable(err: unknown): boolean {
   if (!(err instanceof KubeApiError)) return true;
-  return err.status === 0 || err.status === 429 || err.status >= 500 || err.status === 409;
+  if (err.status === 0) return true;
+  if (PERMANENT_MESSAGE.test(err.message)) return false;
+  if (err.status === 409) return !isFieldManagerConflict(err);
+  return TRANSIENT_REASONS.has(err.reason) || err.status === 429 || err.status >= 500;
 }

@@ -8,9 +8,9 @@ import type {
   StaleEntry,
 } from '../core/types.ts';
 import { AggregateAgentError, ObjectError, type AgentError } from '../core/errors.ts';
-import { groupOf, objectKey, parseKey, refOf } from '../core/refs.ts';
+import { formatRef, groupOf, objectKey, parseKey, refOf } from '../core/refs.ts';
 import { hashJson, needsMigration, ownedHash } from '../core/ownership.ts';
-import { PART_OF_LABEL } from '../core/applyset.ts';
+import { ID_LABEL, PART_OF_LABEL } from '../core/applyset.ts';
 import { stageOf } from '../core/order.ts';
 import type { Kube } from '../kube/objects.ts';
 import { listByLabel, type GroupKind } from '../kube/list.ts';
@@ -18,6 +18,7 @@ import { KubeApiError, isConflict, isImmutable, isRetryable } from '../kube/erro
 import { RECREATE_ANNOTATION } from '../core/annotations.ts';
 import { sameObject, unifiedDiff } from './diff.ts';
 import { alreadyRan } from './jobs.ts';
+import { afterTakeover } from './takeover.ts';
 
 /** Options of planning. */
 export interface PlanOptions {
@@ -28,6 +29,8 @@ export interface PlanOptions {
   full: boolean;
   /** Render a diff for created objects too (the whole object); `diff` does, `sync` only diffs changes. */
   diffCreated: boolean;
+  /** Take over objects that belong to another ApplySet instead of refusing them. Default false. */
+  adopt?: boolean;
 }
 
 /**
@@ -123,6 +126,7 @@ async function planOne(
     }
     if (isImmutable(err) && desired.metadata.annotations?.[RECREATE_ANNOTATION] === 'true') {
       const live = labelled ?? (await kube.get(desired.apiVersion, desired.kind, ref.namespace, ref.name));
+      if (!labelled && live) await refuseForeign(kube, live, inventory, options);
       return {
         ...base,
         live,
@@ -135,22 +139,50 @@ async function planOne(
     throw err;
   }
   if (dry.created)
-    return { ...base, action: 'created', validated: true, diff: unifiedDiff(ref, undefined, dry.object) };
+    return { ...base, action: 'created', validated: true, diff: unifiedDiff(ref, undefined, desired) };
   const live = labelled ?? (await kube.get(desired.apiVersion, desired.kind, ref.namespace, ref.name));
   if (!live)
-    return { ...base, action: 'created', validated: true, diff: unifiedDiff(ref, undefined, dry.object) };
+    return { ...base, action: 'created', validated: true, diff: unifiedDiff(ref, undefined, desired) };
+  if (!labelled) await refuseForeign(kube, live, inventory, options);
   const migrate = needsMigration(live, options.fieldManager);
   const unchanged = sameObject(live, dry.object) && !migrate && labelled !== undefined;
+  const after = migrate ? afterTakeover(dry.object, options.fieldManager) : dry.object;
   return unchanged
     ? { ...base, live, action: 'unchanged', validated: true, migrate }
-    : {
-        ...base,
-        live,
-        action: 'configured',
-        validated: true,
-        migrate,
-        diff: unifiedDiff(ref, live, dry.object),
-      };
+    : { ...base, live, action: 'configured', validated: true, migrate, diff: unifiedDiff(ref, live, after) };
+}
+
+/**
+ * Refuses an object that carries another ApplySet's label: two targets claiming one object would relabel it on
+ * every sync, and whichever ran last could prune it. `adopt` takes it over once, on purpose.
+ */
+async function refuseForeign(
+  kube: Kube,
+  live: KubeObject,
+  inventory: Inventory,
+  options: PlanOptions,
+): Promise<void> {
+  const other = live.metadata.labels?.[PART_OF_LABEL];
+  if (!other || other === inventory.id || options.adopt) return;
+  const parent = await findParent(kube, other);
+  const ours = `${formatRef(inventory.parent)} (${inventory.id})`;
+  throw new ForeignObject(
+    `belongs to ApplySet ${other}${parent ? ` of ${parent}` : ''}, not to this target's ApplySet ${ours}; ` +
+      'refusing to take it over: remove it from one of the targets, or set adopt: true (--adopt) on this one',
+  );
+}
+
+/** An object of another ApplySet; a retry cannot help until a target changes. */
+class ForeignObject extends Error {}
+
+// The parent of another ApplySet, for the message; unknown when RBAC hides it or it is not a ConfigMap.
+async function findParent(kube: Kube, id: string): Promise<string | undefined> {
+  try {
+    const [parent] = await kube.list('', 'ConfigMap', { labelSelector: `${ID_LABEL}=${id}` });
+    return parent ? formatRef(refOf(parent)) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function listLive(
@@ -223,6 +255,8 @@ function dependsOnArriving(o: KubeObject, arriving: Arriving): boolean {
 
 function toObjectError(m: Manifest, err: unknown): AgentError {
   const where = `(${m.source.file}:${m.source.line})`;
+  if (err instanceof ForeignObject)
+    return new ObjectError('plan', refOf(m.object), `${where} ${err.message}`, { retryable: false });
   const message =
     (err instanceof Error ? err.message : String(err)) +
     (isImmutable(err)

@@ -5,6 +5,10 @@ import type { ParsedDocument } from './parse.ts';
 export interface Candidate {
   value: unknown;
   source: SourceLocation;
+  /** One-based position within its List, when it came from one; error messages name it. */
+  item?: number;
+  /** Why the value cannot be an object at all, found while flattening (a List inside a List). */
+  problem?: string;
 }
 
 /**
@@ -15,10 +19,15 @@ export function flattenDocument(file: string, doc: ParsedDocument): Candidate[] 
   const at = (line: number): SourceLocation => ({ file, document: doc.index, line });
   const list = asList(doc.value);
   if (!list) return [{ value: doc.value, source: at(doc.line) }];
-  return list.items.map((item, i) => ({
-    value: defaultItemType(item, list.kind, list.apiVersion),
-    source: at(doc.itemLines[i] ?? doc.line),
-  }));
+  return list.items.map((item, i) => {
+    const value = defaultItemType(item, list.kind, list.apiVersion);
+    const candidate: Candidate = { value, source: at(doc.itemLines[i] ?? doc.line), item: i + 1 };
+    // Checked as one object, a nested List would fail with a misleading "metadata.name is missing".
+    if (asList(value)) {
+      candidate.problem = `item ${i + 1} of the List is itself a List; nested Lists are not read, list the objects in the outer List`;
+    }
+    return candidate;
+  });
 }
 
 function asList(value: unknown): { kind: string; apiVersion: unknown; items: unknown[] } | undefined {

@@ -65,9 +65,13 @@ export function parseFile(file: SourceFile, limits: RenderLimits, budget: NodeBu
   }
 
   for (const [index, doc] of docs.entries()) {
-    const problem = firstProblem(doc);
+    const problem = firstProblem(doc, limits.maxDepth);
     if (problem) {
-      fail(`YAML ${problem.message}`, index, lineOf(problem.offset));
+      fail(
+        problem.message.startsWith('nesting') ? problem.message : `YAML ${problem.message}`,
+        index,
+        lineOf(problem.offset),
+      );
       continue;
     }
     const root = doc.contents;
@@ -95,8 +99,16 @@ export function parseFile(file: SourceFile, limits: RenderLimits, budget: NodeBu
   return result;
 }
 
-function firstProblem(doc: Document.Parsed): { message: string; offset: number } | undefined {
+function firstProblem(
+  doc: Document.Parsed,
+  maxDepth: number,
+): { message: string; offset: number } | undefined {
   const error = doc.errors[0];
+  // The parser recurses per nesting level and reports running out of stack as a syntax error; thousands of
+  // levels are far past maxDepth, so say that instead of "Maximum call stack size exceeded".
+  if (error && error.message.includes('Maximum call stack size exceeded')) {
+    return { message: `nesting is deeper than ${maxDepth} levels (limit maxDepth)`, offset: error.pos[0] };
+  }
   if (error) return { message: `syntax error: ${error.message}`, offset: error.pos[0] };
   // Unresolved tags are only warnings to the parser; construct() refuses them with a clearer message.
   const warning = doc.warnings.find((w) => w.code !== 'TAG_RESOLVE_FAILED');

@@ -1,5 +1,6 @@
 import { AggregateAgentError, ManifestError } from '../core/errors.ts';
 import { formatRef, objectKey, refOf } from '../core/refs.ts';
+import { normalizeRepoPath } from '../core/paths.ts';
 import type {
   Manifest,
   ObjectKey,
@@ -14,6 +15,7 @@ import { flattenDocument } from './list.ts';
 import { parseFile } from './parse.ts';
 import { applyScope, lookupScopes } from './scope.ts';
 import { validateObject } from './validate.ts';
+import { asStored } from './convert.ts';
 
 export { DEFAULT_RENDER_LIMITS };
 export type { RenderLimits };
@@ -54,9 +56,16 @@ export async function render(snapshot: SourceSnapshot, options: RenderOptions): 
           );
           break read;
         }
+        if (candidate.problem) {
+          errors.push(fail(candidate.problem, candidate.source));
+          continue;
+        }
         const checked = validateObject(candidate.value);
-        if (checked.ok) manifests.push({ object: checked.object, source: candidate.source });
-        else errors.push(fail(checked.message, candidate.source));
+        if (checked.ok) manifests.push({ object: asStored(checked.object), source: candidate.source });
+        else {
+          const item = candidate.item === undefined ? '' : `item ${candidate.item} of the List: `;
+          errors.push(fail(`${item}${checked.message}`, candidate.source));
+        }
       }
     }
   }
@@ -79,7 +88,7 @@ export async function render(snapshot: SourceSnapshot, options: RenderOptions): 
 
 /** The manifest files under `path`, in byte order of their paths. */
 export function selectFiles(files: readonly SourceFile[], path: string): SourceFile[] {
-  const prefix = normalizePath(path);
+  const prefix = normalizeRepoPath(path);
   return (
     files
       .filter((f) => MANIFEST_FILE.test(f.path))
@@ -95,13 +104,6 @@ export function selectFiles(files: readonly SourceFile[], path: string): SourceF
       )
       .sort((a, b) => compareBytes(a.path, b.path))
   );
-}
-
-function normalizePath(path: string): string {
-  let p = path.trim();
-  while (p.startsWith('./')) p = p.slice(2);
-  p = p.replace(/^\/+/, '').replace(/\/+$/, '');
-  return p === '.' ? '' : p;
 }
 
 function findDuplicates(manifests: Manifest[]): ManifestError[] {

@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { AgentError } from '../core/errors.ts';
 import type { GitAuth } from '../core/types.ts';
+import type { GitAuthReader } from './options.ts';
 
 /** Where to find a Git token: a file (e.g. a mounted Secret) or an environment variable. */
 export interface GitAuthSource {
@@ -46,6 +47,25 @@ export async function loadGitAuth(source: GitAuthSource): Promise<GitAuth | unde
   return undefined;
 }
 
+/**
+ * A reader of the token named by `source` for long-running callers: the file is read again whenever it changed
+ * (a rotated Secret mount swaps it), checked by a stat per call; an environment variable is read every time.
+ */
+export function gitAuthReader(source: GitAuthSource): GitAuthReader {
+  let last: { version: string; auth: GitAuth | undefined } | undefined;
+  return async () => {
+    if (source.tokenFile === undefined) return loadGitAuth(source);
+    const version = await stat(source.tokenFile).then(
+      (s) => `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`,
+      () => undefined,
+    );
+    if (version !== undefined && last?.version === version) return last.auth;
+    const auth = await loadGitAuth(source);
+    if (version !== undefined) last = { version, auth };
+    return auth;
+  };
+}
+
 /** HTTP headers that authenticate every request up front (isomorphic-git calls onAuth only after a 401). */
 export function authHeaders(auth: GitAuth | undefined): Record<string, string> {
   if (!auth?.password) return {};
@@ -59,11 +79,30 @@ export function secretsOf(auth: GitAuth | undefined): string[] {
   return [auth?.password, header?.slice('Basic '.length)].filter((s): s is string => !!s);
 }
 
-/** Removes `user:pass@` from every URL in `text` and masks each secret. */
+// A scheme, then everything up to the last `@` before the next whitespace: credentials may hold `/`, `?`, `#`
+// or `@` themselves, and a URL the parser refuses is still a URL to keep tokens out of.
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)\S*@/gi;
+
+/**
+ * Removes `user:pass@` from every URL in `text`, whatever the credentials contain, and masks each secret.
+ * A URL whose path holds an `@` loses what comes before it too: a message may say less, never too much.
+ */
 export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi, '$1');
+  let out = text.replace(URL_CREDENTIALS, '$1');
   for (const secret of secrets) out = out.split(secret).join('***');
   return out;
+}
+
+/**
+ * The repository URL without credentials, otherwise exactly as written (so names derived from it stay stable);
+ * throws the "invalid repository URL" error, credentials removed, when it cannot be parsed.
+ */
+export function credentialFreeUrl(url: string): string {
+  splitUrlCredentials(url);
+  const scheme = url.indexOf('://') + 3;
+  const authorityEnd = url.slice(scheme).search(/[/?#]|$/) + scheme;
+  const at = url.lastIndexOf('@', authorityEnd);
+  return at < scheme ? url : url.slice(0, scheme) + url.slice(at + 1);
 }
 
 /** Splits credentials out of an http(s) URL; explicit `auth` wins over credentials in the URL. */
@@ -72,7 +111,7 @@ export function splitUrlCredentials(url: string, auth?: GitAuth): { url: string;
   try {
     parsed = new URL(url);
   } catch {
-    throw new AgentError('source', `invalid repository URL ${redact(url)}`, { retryable: false });
+    throw new AgentError('source', `invalid repository URL ${redactWhole(url)}`, { retryable: false });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     const message = `unsupported repository URL scheme ${parsed.protocol} (use http or https)`;
@@ -85,4 +124,11 @@ export function splitUrlCredentials(url: string, auth?: GitAuth): { url: string;
   parsed.username = '';
   parsed.password = '';
   return { url: parsed.href, auth: auth ?? fromUrl };
+}
+
+// The whole string is one URL, so its credentials end at its last `@`, even where whitespace comes before it.
+function redactWhole(url: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0];
+  const at = url.lastIndexOf('@');
+  return scheme && at > scheme.length ? scheme + url.slice(at + 1) : redact(url);
 }

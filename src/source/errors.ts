@@ -7,6 +7,8 @@ export interface FailureContext {
   url: string;
   secrets: readonly string[];
   signal: AbortSignal;
+  /** The caller's own signal, when it gave one: its abort is reported as such, not as a timeout. */
+  aborted?: AbortSignal;
   timeoutMs: number;
   /** What was being done to `url`, e.g. `fetching`; the message reads `<action> <url> failed: …`. */
   action?: string;
@@ -44,6 +46,9 @@ export function toSourceError(err: unknown, ctx: FailureContext): AgentError {
 
 function describe(err: unknown, ctx: FailureContext): string {
   const action = ctx.action ?? 'fetching';
+  if (ctx.aborted?.aborted && (err === ctx.aborted.reason || remoteOrAbort(err, ctx.signal))) {
+    return `${action} ${ctx.url} was aborted`;
+  }
   if (ctx.signal.aborted && remoteOrAbort(err, ctx.signal)) {
     return `${action} ${ctx.url} timed out after ${ctx.timeoutMs} ms`;
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as git from 'isomorphic-git';
 import { collectGarbage } from '../core/memory.ts';
@@ -12,6 +13,8 @@ export interface FetchContext extends ObjectStore {
   /** Repository URL without credentials. */
   url: string;
   headers: Record<string, string>;
+  /** Target the fetch is for; keys the remembered commit (see SourceOptions.target). */
+  target?: string;
 }
 
 /** The commit a ref resolved to, and whether objects had to be fetched for it. */
@@ -20,8 +23,10 @@ export interface FetchResult {
   fetched: boolean;
 }
 
-// The last commit fetched; isomorphic-git offers the server only this one ref as a "have", so keeping it
-// current is what makes each fetch incremental.
+// The last commit fetched, per target; isomorphic-git offers the server only this one ref as a "have", so
+// keeping it current for each target is what makes each fetch incremental: with one ref per repository, two
+// targets on unrelated branches overwrote each other's and every fetch downloaded the whole branch again.
+// The shared ref holds the last commit of any target and seeds a target's first fetch.
 const LAST_REF = 'refs/gitops/last';
 const GC_EVERY_OBJECTS = 1000;
 
@@ -34,7 +39,7 @@ export async function ensureCommit(ctx: FetchContext, ref: string): Promise<Fetc
     return { commit: await peelToCommit(ctx, known, ref), fetched: false };
   }
   const result = await fetchPack(ctx, {
-    ref: LAST_REF,
+    ref: await lastRef(ctx),
     remoteRef: remote.name,
     singleBranch: true,
     tags: false,
@@ -49,7 +54,7 @@ export async function ensureCommit(ctx: FetchContext, ref: string): Promise<Fetc
 // tag is fetched, since the server cannot be asked for an unadvertised commit directly.
 async function ensureSha(ctx: FetchContext, sha: string): Promise<FetchResult> {
   if ((await objectType(ctx, sha)) === 'commit') return { commit: sha, fetched: false };
-  await fetchPack(ctx, { ref: LAST_REF, remoteRef: 'HEAD', singleBranch: false, tags: true });
+  await fetchPack(ctx, { ref: await lastRef(ctx), remoteRef: 'HEAD', singleBranch: false, tags: true });
   if ((await objectType(ctx, sha)) !== 'commit') {
     throw new AgentError('source', `commit ${sha} not found in ${ctx.url} (fetched all branches and tags)`, {
       retryable: true,
@@ -59,8 +64,27 @@ async function ensureSha(ctx: FetchContext, sha: string): Promise<FetchResult> {
   return { commit: sha, fetched: true };
 }
 
-async function remember(store: ObjectStore, commit: string): Promise<void> {
-  await git.writeRef({ fs, gitdir: store.gitdir, ref: LAST_REF, value: commit, force: true });
+async function remember(ctx: FetchContext, commit: string): Promise<void> {
+  for (const ref of new Set([targetRef(ctx), LAST_REF]))
+    await git.writeRef({ fs, gitdir: ctx.gitdir, ref, value: commit, force: true });
+}
+
+function targetRef(ctx: FetchContext): string {
+  if (ctx.target === undefined) return LAST_REF;
+  // Hashed so that any target name makes a valid ref name.
+  return `refs/gitops/targets/${createHash('sha256').update(ctx.target).digest('hex').slice(0, 24)}`;
+}
+
+// The target's ref, created from the shared one on its first fetch so that it starts from what the cache has.
+async function lastRef(ctx: FetchContext): Promise<string> {
+  const ref = targetRef(ctx);
+  if (ref === LAST_REF) return ref;
+  const own = await git.resolveRef({ fs, gitdir: ctx.gitdir, ref }).catch(() => undefined);
+  if (own === undefined) {
+    const shared = await git.resolveRef({ fs, gitdir: ctx.gitdir, ref: LAST_REF }).catch(() => undefined);
+    if (shared !== undefined) await git.writeRef({ fs, gitdir: ctx.gitdir, ref, value: shared, force: true });
+  }
+  return ref;
 }
 
 /**

@@ -1,5 +1,8 @@
 import type { GitAuth } from '../core/types.ts';
 
+/** Returns the current credentials each time it is called, e.g. re-reading a token file that rotates. */
+export type GitAuthReader = () => Promise<GitAuth | undefined>;
+
 /** What to fetch and where to cache it, plus the limits that bound one fetch. */
 export interface SourceOptions {
   /** Repository URL (http or https); credentials embedded in it are moved to `auth` and never stored. */
@@ -10,8 +13,16 @@ export interface SourceOptions {
   path: string;
   /** Directory holding one bare clone per repository URL. */
   cacheDir: string;
-  /** HTTP basic credentials (username and token or password). */
-  auth?: GitAuth;
+  /** HTTP basic credentials (username and token or password), or a reader asked for them on every call. */
+  auth?: GitAuth | GitAuthReader;
+  /**
+   * Name of the target the call is for: keys what the cache remembers per target (the commit offered to the
+   * server as already present), so targets on different branches of one repository keep incremental fetches.
+   * Default: shared by every call without a name.
+   */
+  target?: string;
+  /** Stops the fetch when aborted, with an error saying so; the deadline `timeoutMs` applies as well. */
+  signal?: AbortSignal;
   /** Deadline for all network requests of one call, in milliseconds. */
   timeoutMs?: number;
   /** Largest manifest file accepted, in bytes. */

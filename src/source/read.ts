@@ -1,24 +1,14 @@
 import * as fs from 'node:fs';
 import * as git from 'isomorphic-git';
 import type { TreeEntry } from 'isomorphic-git';
-import { AgentError, ManifestError } from '../core/errors.ts';
+import { ManifestError } from '../core/errors.ts';
+import { normalizeRepoPath } from '../core/paths.ts';
 import type { SourceFile } from '../core/types.ts';
 import type { ObjectStore } from './objects.ts';
 import { objectReadFs } from './object-fs.ts';
 import { MANIFEST_EXTENSIONS, type SourceLimits } from './options.ts';
 
 const READ_BATCH = 64;
-
-/** Normalises a target path to repository-relative form (`''` for the root); refuses `..` and `/x`. */
-export function normalizePath(path: string): string {
-  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
-  if (path.startsWith('/') || parts.includes('..')) {
-    throw new AgentError('source', `path "${path}" must be relative and stay inside the repository`, {
-      retryable: false,
-    });
-  }
-  return parts.join('/');
-}
 
 /** Reads the manifests under `path` at `commit`; refuses symlinks, submodules and oversized content. */
 export async function readFilesAt(
@@ -27,7 +17,7 @@ export async function readFilesAt(
   path: string,
   limits: Omit<SourceLimits, 'timeoutMs'>,
 ): Promise<SourceFile[]> {
-  const root = normalizePath(path);
+  const root = normalizeRepoPath(path);
   const objectFs = await objectReadFs(store.gitdir);
   const blobs: { file: string; oid: string }[] = [];
   const pending: { prefix: string; entries: TreeEntry[] }[] = [

@@ -5,6 +5,7 @@ import type { GitHttpResponse, HttpClient, ServerRef } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import { AgentError } from '../core/errors.ts';
 import { markRemote } from './errors.ts';
+import { withStandInHead } from './advertisement.ts';
 
 /** A ref on the remote, resolved to the full name and the commit it (or its annotated tag) points at. */
 export interface RemoteRef {
@@ -28,9 +29,20 @@ export function createHttpClient(signal: AbortSignal): HttpClient {
       const res: GitHttpResponse = await nodeHttp
         .request({ ...req, agent, signal })
         .catch((err: unknown) => Promise.reject(markRemote(err)));
-      return res.body ? { ...res, body: abortable(res.body, signal) } : res;
+      if (!res.body) return res;
+      const body = abortable(res.body, signal);
+      if (res.statusCode !== 200 || !/\/info\/refs\?service=git-upload-pack$/.test(req.url))
+        return { ...res, body };
+      // The ref advertisement is small (one line per ref) and is read whole anyway.
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of body) chunks.push(chunk);
+      return { ...res, body: once(withStandInHead(Buffer.concat(chunks))) };
     },
   };
+}
+
+async function* once(chunk: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield chunk;
 }
 
 /** Rejects with the abort reason once `signal` fires, whatever `promise` is doing. */

@@ -1,15 +1,21 @@
 import { rm } from 'node:fs/promises';
 import type { SourceSnapshot } from '../core/types.ts';
 import { authHeaders, secretsOf, splitUrlCredentials } from './auth.ts';
-import { openRepo, repoDir, withRepoLock } from './cache.ts';
+import { openRepo, repoDir, sweepAbandoned, withRepoLock } from './cache.ts';
 import { isCacheFailure, toSourceError } from './errors.ts';
 import { ensureCommit, type FetchResult } from './fetch.ts';
 import { DEFAULT_SOURCE_OPTIONS, type SourceOptions } from './options.ts';
-import { normalizePath, readFilesAt } from './read.ts';
+import { normalizeRepoPath } from '../core/paths.ts';
+import { readFilesAt } from './read.ts';
 import { createHttpClient, withDeadline } from './remote.ts';
 
-export { DEFAULT_SOURCE_OPTIONS, MANIFEST_EXTENSIONS, type SourceOptions } from './options.ts';
-export { loadGitAuth, type GitAuthSource } from './auth.ts';
+export {
+  DEFAULT_SOURCE_OPTIONS,
+  MANIFEST_EXTENSIONS,
+  type GitAuthReader,
+  type SourceOptions,
+} from './options.ts';
+export { credentialFreeUrl, gitAuthReader, loadGitAuth, type GitAuthSource } from './auth.ts';
 
 /** Fetches `ref` into the cache (only when the remote moved) and reads the manifests under `path`. */
 export async function fetchSource(options: SourceOptions): Promise<SourceSnapshot> {
@@ -19,20 +25,37 @@ export async function fetchSource(options: SourceOptions): Promise<SourceSnapsho
     maxTotalBytes: options.maxTotalBytes ?? DEFAULT_SOURCE_OPTIONS.maxTotalBytes,
     maxFiles: options.maxFiles ?? DEFAULT_SOURCE_OPTIONS.maxFiles,
   };
-  const { url, auth } = splitUrlCredentials(options.url, options.auth);
-  normalizePath(options.path);
+  const given = typeof options.auth === 'function' ? await options.auth() : options.auth;
+  const { url, auth } = splitUrlCredentials(options.url, given);
+  normalizeRepoPath(options.path);
   const dir = repoDir(options.cacheDir, url);
+  await sweepAbandoned(options.cacheDir);
 
   return withRepoLock(dir, async () => {
-    const signal = AbortSignal.timeout(limits.timeoutMs);
-    const failure = { url, secrets: secretsOf(auth), signal, timeoutMs: limits.timeoutMs };
+    const deadline = AbortSignal.timeout(limits.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
+    const failure = {
+      url,
+      secrets: secretsOf(auth),
+      signal,
+      aborted: options.signal,
+      timeoutMs: limits.timeoutMs,
+    };
+    if (options.signal?.aborted) throw toSourceError(options.signal.reason, failure);
     const repo = await openRepo(dir).catch((err: unknown) => Promise.reject(toSourceError(err, failure)));
     // One cache per call: it has no eviction, and sharing it across calls would pin old packs in memory.
     const cache = {};
     const http = createHttpClient(signal);
     let result: FetchResult;
     try {
-      const ctx = { gitdir: repo.gitdir, cache, http, url, headers: authHeaders(auth) };
+      const ctx = {
+        gitdir: repo.gitdir,
+        cache,
+        http,
+        url,
+        headers: authHeaders(auth),
+        target: options.target,
+      };
       result = await withDeadline(ensureCommit(ctx, options.ref), signal);
     } catch (err) {
       await repo.discard();

@@ -1,14 +1,15 @@
-import type { ChangeSetEntry, GitAuth, Plan, SyncResult, SyncTarget } from '../core/types.ts';
+import type { ChangeSetEntry, Plan, SyncResult, SyncTarget } from '../core/types.ts';
 import type { SyncListener } from './events.ts';
 import { Run } from './run.ts';
 import { PART_OF_LABEL, withPartOf } from '../core/applyset.ts';
 import { FIELD_MANAGER } from '../core/ownership.ts';
-import { fetchSource } from '../source/source.ts';
+import { fetchSource, type SourceOptions } from '../source/source.ts';
 import { render } from '../render/render.ts';
 import { planSync } from '../plan/plan.ts';
 import { keepRanJobs, selfDeletingJobs } from '../plan/jobs.ts';
 import { unifiedDiff } from '../plan/diff.ts';
 import { applyPlan } from '../apply/apply.ts';
+import { joinOutcomes, splitBootstrap } from '../apply/bootstrap.ts';
 import { loadInventory, saveInventory } from '../inventory/store.ts';
 import { decidePrune, executePrune, type PruneDecision } from '../inventory/prune.ts';
 import { recordsAfter, supersetOf, withUndeleted } from '../inventory/records.ts';
@@ -20,7 +21,8 @@ export interface ReconcileDeps {
   kube: Kube;
   /** Directory for Git clones, kept between syncs. */
   cacheDir: string;
-  auth?: GitAuth;
+  /** Git credentials, or a reader asked before every fetch (a token file that rotates). */
+  auth?: SourceOptions['auth'];
   /** Agent version, written to the inventory's tooling annotation. */
   version: string;
   onEvent?: SyncListener;
@@ -54,6 +56,7 @@ export async function reconcile(
         path: target.path,
         cacheDir: deps.cacheDir,
         auth: deps.auth,
+        target: target.name,
       }),
     );
     run.result.commit = snapshot.commit;
@@ -74,6 +77,7 @@ export async function reconcile(
         force: target.force,
         full: options.full === true || options.mode === 'diff',
         diffCreated: options.mode === 'diff',
+        adopt: target.adopt === true,
       }),
     );
     const prune = await run.stage('prune', async () =>
@@ -82,19 +86,22 @@ export async function reconcile(
     if (options.mode === 'diff') return run.finish('planned', planChanges(plan, prune));
     const changing =
       plan.entries.some((e) => e.action !== 'unchanged') || prune.delete.length || prune.release.length;
+    const applyOptions = {
+      fieldManager: FIELD_MANAGER,
+      force: target.force,
+      crdTimeoutMs: 60_000,
+      onApplied: (entry: ChangeSetEntry) => deps.onEvent?.({ type: 'applied', entry }),
+    };
+    const { first, rest } = splitBootstrap(plan, target.inventoryNamespace);
+    const booted = first && (await run.stage('apply', () => applyPlan(kube, first, applyOptions)));
+    if (booted && !booted.ok)
+      return run.fail('apply', failures(booted.changes), booted.changes, booted.retryable);
     if (changing)
       await run.stage('inventory', () =>
         saveInventory(kube, inventory, supersetOf(inventory, plan), run.saveOpts),
       );
-    const applied = await run.stage('apply', () =>
-      applyPlan(kube, plan, {
-        fieldManager: FIELD_MANAGER,
-        force: target.force,
-        crdTimeoutMs: 60_000,
-        onApplied: (entry) => deps.onEvent?.({ type: 'applied', entry }),
-      }),
-    );
-    if (!applied.ok) return run.fail('apply', failures(applied.changes), applied.changes, false);
+    const applied = joinOutcomes(booted, await run.stage('apply', () => applyPlan(kube, rest, applyOptions)));
+    if (!applied.ok) return run.fail('apply', failures(applied.changes), applied.changes, applied.retryable);
     const pruned = await run.stage('prune', () => executePrune(kube, prune, FIELD_MANAGER));
     const records = keepRanJobs(
       withUndeleted(recordsAfter(inventory, plan, applied), inventory, pruned),

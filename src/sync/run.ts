@@ -3,6 +3,7 @@ import type { ReconcileDeps } from './reconcile.ts';
 import { AgentError } from '../core/errors.ts';
 import { FIELD_MANAGER } from '../core/ownership.ts';
 import { isRetryable } from '../kube/errors.ts';
+import { redact } from '../source/auth.ts';
 
 /** Bookkeeping of one reconcile: stage timings, request counts and the result being built. */
 export class Run {
@@ -18,7 +19,8 @@ export class Run {
     this.saveOpts = { fieldManager: FIELD_MANAGER, version: deps.version };
     this.result = {
       target: target.name,
-      url: target.url,
+      // A caller may pass a URL with credentials (the source stage splits them off); a result never holds them.
+      url: redact(target.url),
       ref: target.ref,
       outcome: 'failed',
       changes: [],
@@ -32,11 +34,14 @@ export class Run {
     this.#current = stage;
     this.#deps.onEvent?.({ type: 'stage-start', stage });
     const start = performance.now();
-    const value = await fn();
-    const ms = Math.round(performance.now() - start);
-    this.result.timings[stage] = (this.result.timings[stage] ?? 0) + ms;
-    this.#deps.onEvent?.({ type: 'stage-done', stage, ms });
-    return value;
+    try {
+      return await fn();
+    } finally {
+      // A failing stage took time too; without it a failed sync reported "in 0.0s ()".
+      const ms = Math.round(performance.now() - start);
+      this.result.timings[stage] = (this.result.timings[stage] ?? 0) + ms;
+      this.#deps.onEvent?.({ type: 'stage-done', stage, ms });
+    }
   }
 
   finish(outcome: SyncResult['outcome'], changes: ChangeSetEntry[]): SyncResult {
@@ -54,7 +59,8 @@ export class Run {
   crash(err: unknown): SyncResult {
     const stage = err instanceof AgentError ? err.stage : this.#current;
     const retryable = err instanceof AgentError ? err.retryable : isRetryable(err);
-    return this.fail(stage, err instanceof Error ? err.message : String(err), this.result.changes, retryable);
+    const message = redact(err instanceof Error ? err.message : String(err));
+    return this.fail(stage, message, this.result.changes, retryable);
   }
 
   #requests(): Record<string, number> {

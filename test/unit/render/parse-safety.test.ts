@@ -113,13 +113,29 @@ describe('parseFile refuses unsafe input', () => {
     expect(parsed.exhausted).toBe(true);
   });
 
-  it('reports nesting too deep for the parser as a YAML error', () => {
+  it('reports nesting too deep for the parser as the depth limit', () => {
     const deep = `${'['.repeat(3000)}${']'.repeat(3000)}`;
     expect(
       parseErrors(`a: 1
 ---
 ${deep}
 `),
-    ).toEqual(['f.yaml:3 (document 2): YAML syntax error: Maximum call stack size exceeded']);
+    ).toEqual(['f.yaml:3 (document 2): nesting is deeper than 200 levels (limit maxDepth)']);
+  });
+});
+
+describe('nesting too deep for the parser itself', () => {
+  it.each([
+    ['flow sequences', `a: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n`],
+    [
+      'block mappings',
+      `a:\n${Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i + 1)}b:`).join('\n')} 1\n`,
+    ],
+  ])('%s nested thousands deep get the depth error, not a stack overflow', (_what, text) => {
+    const errors = parseErrors(text);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      /^f\.yaml:\d+ \(document 1\): nesting is deeper than 200 levels \(limit maxDepth\)$/,
+    );
   });
 });

@@ -147,3 +147,18 @@ describe('render scope', () => {
     await expect(run({ 'a.yaml': configMap('a') }, { scopeOf: failing })).rejects.toBe(boom);
   });
 });
+
+describe('fields the API server rewrites on write', () => {
+  it('merges a Secret’s stringData into data, base64-encoded, stringData winning', async () => {
+    const [m] = await run({
+      's.yaml':
+        'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {kept: a2VwdA==, both: b2xk}\nstringData: {both: new, plain: "h3ll0 wörld"}\n',
+    });
+    expect(m?.object.stringData).toBeUndefined();
+    expect(m?.object.data).toEqual({
+      kept: 'a2VwdA==',
+      both: Buffer.from('new').toString('base64'),
+      plain: Buffer.from('h3ll0 wörld').toString('base64'),
+    });
+  });
+});

@@ -149,3 +149,21 @@ describe('render errors', () => {
     expect(DEFAULT_RENDER_LIMITS.maxObjects).toBe(20_000);
   });
 });
+
+describe('List items', () => {
+  it('names the item of a List nested in a List', async () => {
+    const nested =
+      'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: one}\n' +
+      '- apiVersion: v1\n  kind: List\n  items:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: two}\n';
+    expect(await failures({ 'list.yaml': nested })).toEqual([
+      'list.yaml:7 (document 1): item 2 of the List is itself a List; nested Lists are not read, list the objects in the outer List',
+    ]);
+  });
+
+  it('names the item of a List whose item is invalid', async () => {
+    const list = 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {}\n';
+    expect(await failures({ 'list.yaml': list })).toEqual([
+      'list.yaml:4 (document 1): item 1 of the List: metadata.name is missing',
+    ]);
+  });
+});
