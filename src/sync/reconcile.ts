@@ -1,6 +1,7 @@
 import type { ChangeSetEntry, GitAuth, Plan, SyncResult, SyncTarget } from '../core/types.ts';
 import type { SyncListener } from './events.ts';
 import { Run } from './run.ts';
+import { renderCached, renderKey, type RenderCache } from './render-cache.ts';
 import { PART_OF_LABEL, withPartOf } from '../core/applyset.ts';
 import { FIELD_MANAGER } from '../core/ownership.ts';
 import { fetchSource } from '../source/source.ts';
@@ -23,6 +24,8 @@ export interface ReconcileDeps {
   /** Agent version, written to the inventory's tooling annotation. */
   version: string;
   onEvent?: SyncListener;
+  /** The target's last render; an unchanged set of files under the path is not parsed again. */
+  renderCache?: RenderCache;
 }
 
 /** Options of one reconcile. */
@@ -31,6 +34,8 @@ export interface ReconcileOptions {
   mode?: 'sync' | 'diff';
   /** Dry-run every object instead of trusting the inventory's record of unchanged ones. Default false. */
   full?: boolean;
+  /** Stops the run: no new stage and no new API request after it (a request in flight finishes). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -43,8 +48,8 @@ export async function reconcile(
   deps: ReconcileDeps,
   options: ReconcileOptions = {},
 ): Promise<SyncResult> {
-  const { kube } = deps;
-  const run = new Run(target, deps);
+  const run = new Run(target, deps, options.signal);
+  const { kube } = run;
   try {
     const snapshot = await run.stage('source', () =>
       fetchSource({
@@ -56,13 +61,17 @@ export async function reconcile(
       }),
     );
     run.result.commit = snapshot.commit;
-    const manifests = await run.stage('render', () =>
-      render(snapshot, {
-        path: target.path,
-        defaultNamespace: target.namespace,
-        scopeOf: kube.discovery.scopeOf,
-      }),
+    const rendered = await run.stage('render', () =>
+      renderCached(deps.renderCache, renderKey(snapshot, target), () =>
+        render(snapshot, {
+          path: target.path,
+          defaultNamespace: target.namespace,
+          scopeOf: kube.discovery.scopeOf,
+        }),
+      ),
     );
+    if (rendered.reused) deps.onEvent?.({ type: 'render-reused', commit: snapshot.commit });
+    const manifests = rendered.manifests;
     const inventory = await run.stage('inventory', () =>
       loadInventory(kube, { target: target.name, namespace: target.inventoryNamespace }),
     );
@@ -79,6 +88,8 @@ export async function reconcile(
       decidePrune(plan.stale, inventory, desired.length, target.prune),
     );
     if (options.mode === 'diff') return run.finish('planned', planChanges(plan, prune));
+    const objects = desired.map((m) => m.object);
+    deps.onEvent?.({ type: 'desired', commit: snapshot.commit, objects });
     const changing =
       plan.entries.some((e) => e.action !== 'unchanged') || prune.delete.length || prune.release.length;
     if (changing)
@@ -90,25 +101,22 @@ export async function reconcile(
         fieldManager: FIELD_MANAGER,
         force: target.force,
         crdTimeoutMs: 60_000,
-        onApplied: (entry) => deps.onEvent?.({ type: 'applied', entry }),
+        onApplied: (entry) => run.applied(entry),
       }),
     );
     if (!applied.ok) return run.fail('apply', failures(applied.changes), applied.changes, false);
     const pruned = await run.stage('prune', () => executePrune(kube, prune, FIELD_MANAGER));
     const records = withUndeleted(recordsAfter(inventory, plan, applied), inventory, pruned);
     const changes = [...applied.changes, ...pruned];
+    run.result.changes = changes;
     const health = await run.stage('health', () =>
-      waitForHealth(
-        kube,
-        desired.map((m) => m.object),
-        {
-          timeoutMs: target.healthTimeoutSeconds * 1000,
-          labelSelector: `${PART_OF_LABEL}=${inventory.id}`,
-          // With nothing applied the plan's LIST is current enough for a first look.
-          initial: changing ? undefined : plan.entries.flatMap((e) => (e.live ? [e.live] : [])),
-          onPoll: (pending) => deps.onEvent?.({ type: 'health', pending }),
-        },
-      ),
+      waitForHealth(kube, objects, {
+        timeoutMs: target.healthTimeoutSeconds * 1000,
+        labelSelector: `${PART_OF_LABEL}=${inventory.id}`,
+        // With nothing applied the plan's LIST is current enough for a first look.
+        initial: changing ? undefined : plan.entries.flatMap((e) => (e.live ? [e.live] : [])),
+        onPoll: (pending) => deps.onEvent?.({ type: 'health', pending }),
+      }),
     );
     run.result.health = health;
     await run.stage('inventory', () => saveInventory(kube, inventory, records, run.saveOpts));
