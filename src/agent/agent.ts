@@ -130,6 +130,16 @@ export class Agent {
     return this.#targets.get(target)?.desired?.objects;
   }
 
+  /**
+   * Whether the agent may write for `target` now: this replica owns it, it is not suspended and no sync window
+   * blocks it. The self-heal asks before re-applying an object.
+   */
+  mayApply(target: string, now = new Date()): boolean {
+    const cfg = this.#targets.get(target)?.config;
+    if (!cfg || cfg.suspend || this.#stop.signal.aborted || !this.ownership.owns(target)) return false;
+    return windowVerdict(cfg.windows, now).allowed;
+  }
+
   /** The target's last status, as written on its inventory parent. */
   status(target: string): TargetStatus | undefined {
     return this.#targets.get(target)?.status;
