@@ -2,11 +2,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { KubeObject, SyncResult } from '../core/types.ts';
 import type { Kube } from '../kube/objects.ts';
-import { reconcile } from '../sync/reconcile.ts';
 import type { RenderCache } from '../sync/render-cache.ts';
-import type { SyncEvent } from '../sync/events.ts';
-import { loadGitAuth } from '../source/source.ts';
-import { secretsOf, splitUrlCredentials } from '../source/auth.ts';
 import type { AgentConfig, AgentSettings, TargetConfig } from './config.ts';
 import type { AgentEvent, AgentListener } from './events.ts';
 import type { AgentMetrics } from './metrics.ts';
@@ -19,6 +15,7 @@ import { windowVerdict } from './windows.ts';
 import { statusOf, type TargetStatus } from './target-status.ts';
 import { recordOutcome, writeStatus } from './parent.ts';
 import { RequestPoller } from './requests.ts';
+import { syncOnce } from './sync-once.ts';
 
 /** What the agent is built from. */
 export interface AgentDeps {
@@ -239,7 +236,8 @@ export class Agent {
     } else {
       const verdict = windowVerdict(cfg.windows, new Date());
       let desired: { commit: string; objects: KubeObject[] } | undefined;
-      result = await this.#reconcile(cfg, state, verdict.allowed ? 'sync' : 'diff', (e) => {
+      const deps = { ...this.#deps, signal: this.#stop.signal };
+      result = await syncOnce(cfg, state.renderCache, deps, verdict.allowed ? 'sync' : 'diff', (e) => {
         if (e.type === 'desired') desired = { commit: e.commit, objects: e.objects };
         if (e.type === 'stage-done' && e.stage === 'source')
           this.metrics.gitFetchDuration.observe({ target: name }, e.ms / 1000);
@@ -261,52 +259,10 @@ export class Agent {
     await this.#report(state, status, previous.status);
     this.#emit({ type: 'sync-done', target: name, reason, outcome: status.outcome, result, status, ms });
     this.#updateReadiness();
-    this.#queue.schedule(
-      name,
-      this.#nextDelay(state, status, result),
-      status.outcome === 'failed' ? 'retry' : 'interval',
-    );
-  }
-
-  async #reconcile(
-    cfg: TargetConfig,
-    state: TargetState,
-    mode: 'sync' | 'diff',
-    onEvent: (e: SyncEvent) => void,
-  ): Promise<SyncResult> {
-    const { redactor } = this.#deps;
-    try {
-      const split = splitUrlCredentials(cfg.target.url, await loadGitAuth(cfg.auth));
-      redactor.add(...secretsOf(split.auth));
-      const result = await reconcile(
-        { ...cfg.target, url: split.url },
-        {
-          kube: this.#deps.kube,
-          cacheDir: this.#deps.cacheDir,
-          auth: split.auth,
-          version: this.#deps.version,
-          onEvent,
-          renderCache: state.renderCache,
-        },
-        { mode, signal: this.#stop.signal },
-      );
-      if (result.error) result.error.message = redactor.redact(result.error.message);
-      return result;
-    } catch (err) {
-      // Only the token and URL checks above throw; reconcile itself returns every failure as a result.
-      const e = err as Error & { retryable?: boolean };
-      return {
-        target: cfg.target.name,
-        url: redactor.redact(cfg.target.url),
-        ref: cfg.target.ref,
-        outcome: 'failed',
-        error: { stage: 'source', message: redactor.redact(e.message), retryable: e.retryable ?? true },
-        changes: [],
-        health: [],
-        timings: {},
-        requests: {},
-      };
-    }
+    // A target removed from the config while it synced is not scheduled again.
+    if (this.#targets.get(name) !== state) return this.#forgetMetrics(name, state);
+    const delay = this.#nextDelay(state, status, result);
+    this.#queue.schedule(name, delay, status.outcome === 'failed' ? 'retry' : 'interval');
   }
 
   #record(name: string, state: TargetState, status: TargetStatus, ms: number): void {
