@@ -29,6 +29,8 @@ export interface AgentProcess {
     match: (l: LogLine) => boolean,
     opts?: { timeoutMs?: number; from?: number },
   ): Promise<LogLine>;
+  /** Sends a signal without waiting. */
+  signal(signal: NodeJS.Signals): void;
   /** Sends a signal and waits for the exit: the code and how long it took. */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; ms: number }>;
   /** Kills the process if it still runs and removes the temp files. */
@@ -103,6 +105,7 @@ export async function startAgent(config: unknown, opts: { logLevel?: string } = 
       return { status: res.status, body: await res.text() };
     },
     waitForLog,
+    signal: (sig) => void child.kill(sig),
     async stop(signal = 'SIGTERM', timeoutMs = 30_000) {
       const start = Date.now();
       child.kill(signal);

@@ -1,10 +1,11 @@
 import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Kube } from '../../kube/objects.ts';
 import { splitUrlCredentials } from '../../source/auth.ts';
 import { Agent } from '../../agent/agent.ts';
-import { loadAgentConfig, type AgentConfig } from '../../agent/config.ts';
+import { loadAgentConfig, parseAgentConfig, type AgentConfig } from '../../agent/config.ts';
 import { createLogger } from '../../agent/log.ts';
 import { createMetrics } from '../../agent/metrics.ts';
 import { Readiness } from '../../agent/readiness.ts';
@@ -63,24 +64,33 @@ export async function runAgent(opts: RunOptions): Promise<number> {
   });
 
   let reloadTimer: NodeJS.Timeout | undefined;
+  let applied = await readFile(opts.config, 'utf8').catch(() => '');
   const reload = (why: string) => {
     clearTimeout(reloadTimer);
-    reloadTimer = setTimeout(() => {
-      loadAgentConfig(opts.config).then(
-        (next) => {
-          rememberUrlSecrets(next, redactor);
-          log.info({ why }, 'config reloaded');
-          agent.reload(next);
-        },
-        (err: Error) => log.error({ err, why }, 'config not reloaded: the running config stays'),
-      );
+    reloadTimer = setTimeout(async () => {
+      try {
+        const text = await readFile(opts.config, 'utf8');
+        if (text === applied && why !== 'SIGHUP') return;
+        applied = text;
+        const next = parseAgentConfig(text, opts.config);
+        rememberUrlSecrets(next, redactor);
+        log.info({ why }, 'config reloaded');
+        agent.reload(next);
+      } catch (err) {
+        log.error({ err, why }, 'config not reloaded: the running config stays');
+      }
     }, RELOAD_DEBOUNCE_MS);
   };
   const onHup = () => reload('SIGHUP');
   process.on('SIGHUP', onHup);
   let watcher: FSWatcher | undefined;
   try {
-    watcher = watch(opts.config, () => reload('file changed'));
+    // The directory, not the file: a mounted ConfigMap is updated by swapping a symlink, and editors replace
+    // files by rename, either of which leaves a watch on the file itself watching the old one.
+    const name = basename(opts.config);
+    watcher = watch(dirname(opts.config), (_event, file) => {
+      if (!file || file === name || file.startsWith('..')) reload('file changed');
+    });
   } catch (err) {
     log.warn({ err }, 'cannot watch the config file; reload with SIGHUP');
   }

@@ -12,6 +12,7 @@ import { createLogger } from '../../../src/agent/log.ts';
 import { createMetrics } from '../../../src/agent/metrics.ts';
 import { Readiness } from '../../../src/agent/readiness.ts';
 import { Redactor } from '../../../src/agent/redact.ts';
+import type { TargetOwnership } from '../../../src/agent/ownership.ts';
 import { PART_OF_LABEL } from '../../../src/core/applyset.ts';
 import { eventually } from '../../support/cluster.ts';
 import { useSyncFixtures, type SyncFixture } from '../../support/sync-fixture.ts';
@@ -35,6 +36,7 @@ async function startAgent(
   fx: SyncFixture,
   agentSettings: Record<string, unknown>,
   targets: Record<string, unknown>[],
+  ownership?: TargetOwnership,
 ): Promise<Harness> {
   const cacheDir = await mkdtemp(join(tmpdir(), 'gitops-agent-inproc-'));
   const config = parseAgentConfig(stringify({ agent: { listen: '127.0.0.1:0', ...agentSettings }, targets }));
@@ -50,6 +52,7 @@ async function startAgent(
     redactor,
     metrics: createMetrics({ cluster: 'test' }),
     readiness,
+    ownership,
   });
   const events: AgentEvent[] = [];
   agent.subscribe((e) => e.type !== 'sync-progress' && events.push(e));
@@ -149,5 +152,36 @@ describe('Agent', () => {
       if (e.type === 'sync-done') running--;
     }
     expect(h.dones(other.namespace)[0]?.outcome).toBe('synced');
+  });
+
+  it('syncs only the targets it owns, syncs one as soon as it is handed over, and releases ownership when stopped', async () => {
+    const fx = await suite.fixture('ownership');
+    await fx.repo.commit({ 'deploy/a.yaml': cm('a', 'one') }, 'one');
+    const owned = new Set<string>();
+    const listeners: ((s: ReadonlySet<string>) => void)[] = [];
+    const calls: string[] = [];
+    const ownership: TargetOwnership = {
+      start: async () => void calls.push('start'),
+      owns: (t) => owned.has(t),
+      onChange: (l) => void listeners.push(l),
+      release: async () => void calls.push('release'),
+    };
+    const h = await startAgent(fx, {}, [target(fx, { interval: '1h' })], ownership);
+    await h.agent.start();
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(h.starts(fx.namespace)).toEqual([]);
+    expect(h.agent.mayApply(fx.namespace)).toBe(false);
+    // Not owned targets do not hold readiness back.
+    expect(h.readiness.check().ready).toBe(true);
+    owned.add(fx.namespace);
+    for (const l of listeners) l(owned);
+    await eventually(
+      'the handed-over target to sync',
+      async () => h.dones(fx.namespace)[0]?.outcome === 'synced',
+    );
+    expect(h.starts(fx.namespace).map((e) => (e as { reason: string }).reason)).toEqual(['ownership']);
+    await h.agent.stop();
+    expect(calls).toEqual(['start', 'release']);
+    expect(h.agent.trigger(fx.namespace, 'webhook')).toBe(false);
   });
 });

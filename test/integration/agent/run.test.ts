@@ -122,6 +122,7 @@ describe('gitops-agent run', () => {
       { timeoutMs: 30_000, intervalMs: 100 },
     );
     const elapsed = Date.now() - pushed;
+    console.log(`push → applied: ${elapsed} ms (interval 3 s, jitter 10 %)`);
     expect(elapsed).toBeLessThan(3_300 + 10_000);
 
     // A bad commit: nothing of it is applied, and the failure names the file and line.
@@ -310,6 +311,12 @@ describe('gitops-agent run', () => {
         ((await getLive('configmap', 'a', ns.name)) as { data?: { value?: string } })?.data?.value ===
         'three',
     );
+    // SIGHUP reads the file again even when it did not change.
+    from = agent.logs().length;
+    agent.signal('SIGHUP');
+    await agent.waitForLog('the SIGHUP reload', (l) => l.msg === 'config reloaded' && l.why === 'SIGHUP', {
+      from,
+    });
     expect((await agent.stop()).code).toBe(0);
   });
 });
