@@ -10,7 +10,7 @@ import { createLogger } from '../../agent/log.ts';
 import { createMetrics } from '../../agent/metrics.ts';
 import { Readiness } from '../../agent/readiness.ts';
 import { Redactor } from '../../agent/redact.ts';
-import { startServer } from '../../agent/server.ts';
+import { startServer, type AgentServer } from '../../agent/server.ts';
 
 /** Options of `gitops-agent run`. */
 export interface RunOptions {
@@ -40,10 +40,17 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     return 2;
   }
   rememberUrlSecrets(config, redactor);
-  const kube = Kube.load(opts.kubeconfig);
   const metrics = createMetrics({ cluster: config.agent.cluster });
   const readiness = new Readiness();
-  const server = await startServer({ ...config.agent.listen, registry: metrics.registry, readiness });
+  let kube: Kube;
+  let server: AgentServer;
+  try {
+    kube = Kube.load(opts.kubeconfig);
+    server = await startServer({ ...config.agent.listen, registry: metrics.registry, readiness });
+  } catch (err) {
+    process.stderr.write(`gitops-agent: ${redactor.redact((err as Error).message)}\n`);
+    return 2;
+  }
   log.info({ port: server.port, targets: config.targets.length, config: opts.config }, 'agent listening');
   const agent = new Agent({
     kube,
