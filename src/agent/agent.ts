@@ -269,6 +269,7 @@ export class Agent {
     const { metrics } = this;
     const { log } = this.#deps;
     status.message = this.#deps.redactor.redact(status.message);
+    status.repo = this.#deps.redactor.redact(status.repo);
     state.status = status;
     metrics.syncs.inc({ target: name, outcome: status.outcome });
     metrics.syncDuration.observe({ target: name, outcome: status.outcome }, ms / 1000);

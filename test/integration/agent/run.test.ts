@@ -69,8 +69,8 @@ async function run(config: unknown): Promise<AgentProcess> {
 const doneFor = (target: string, outcome?: string) => (l: LogLine) =>
   l.target === target && typeof l.outcome === 'string' && (!outcome || l.outcome === outcome);
 
-async function statusOf(ns: string): Promise<Record<string, unknown>> {
-  const live = await getLive('configmap', `gitops-agent.${ns}`, ns);
+async function statusOf(name: string, ns = name): Promise<Record<string, unknown>> {
+  const live = await getLive('configmap', `gitops-agent.${name}`, ns);
   const text = (live?.metadata as { annotations?: Record<string, string> })?.annotations?.[
     'gitops-agent.io/status'
   ];
@@ -186,6 +186,7 @@ describe('gitops-agent run', () => {
     const metrics = await agent.http('/metrics');
     expect(metrics.status).toBe(200);
     const families = parsePromText(metrics.body);
+    expect(metrics.body).not.toContain(TOKEN);
     const sample = (name: string, labels: Record<string, string>) =>
       [...families.values()]
         .flatMap((f) => f.samples)
@@ -219,6 +220,11 @@ describe('gitops-agent run', () => {
     const table = await cli(['status', '--namespace', ns.name]);
     expect(table.stdout).toMatch(/^NAMESPACE\s+NAME\s+REVISION\s+SUSPENDED\s+READY\s+MESSAGE\s+AGE/);
     expect(table.stdout).toContain(`main@sha1:${fixed.slice(0, 12)}`);
+
+    // Nor does any status written on the cluster.
+    const leakStatus = JSON.stringify(await statusOf(`${ns.name}-leak`, ns.name));
+    expect(leakStatus).toContain('missing.git');
+    expect(leakStatus).not.toContain(TOKEN);
 
     const stopped = await agent.stop('SIGTERM');
     expect(stopped.code).toBe(0);
