@@ -273,6 +273,9 @@ describe('gitops-agent run', () => {
     expect(asked.code).toBe(0);
     expect(asked.stdout).toMatch(/✔ synced: applied revision main@sha1:/);
     expect(await getLive('configmap', 'a', ns.name)).toMatchObject({ data: { value: 'two' } });
+    const unknown = await cli(['reconcile', 'no-such-target', '--namespace', ns.name]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no inventory parent ConfigMap gitops-agent\.no-such-target in namespace/);
 
     // Suspended through the config file: nothing is applied, and the status says so.
     let from = agent.logs().length;
