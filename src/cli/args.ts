@@ -6,6 +6,12 @@ export const USAGE = `gitops-agent — sync a Git commit of Kubernetes manifests
 Usage:
   gitops-agent diff [options]   show what a sync would change (exit 0 in sync, 1 changes, 2 error)
   gitops-agent sync [options]   apply, prune and wait for health once (exit 0 synced, 1 unhealthy, 2 failed)
+  gitops-agent run --config FILE
+                                the agent: keep every target of FILE converged (see docs/agent.md)
+  gitops-agent status [--namespace NS] [--output text|json]
+                                every target's last sync, read from the inventory parents
+  gitops-agent reconcile TARGET [--namespace NS] [--config FILE] [--wait SECONDS]
+                                ask the running agent to sync TARGET now (and wait for the result)
 
 Target (or put these in a file and pass --config):
   --repo URL                 Git repository over http(s)                        (required)
@@ -46,8 +52,10 @@ Output:
 
 /** Parsed command line. */
 export interface CliArgs {
-  command: 'sync' | 'diff' | 'help' | 'version';
+  command: 'sync' | 'diff' | 'run' | 'status' | 'reconcile' | 'help' | 'version';
   values: Record<string, string | boolean | undefined>;
+  /** The target of `reconcile`. */
+  target?: string;
 }
 
 /** Parses argv (without node and script); throws with a clear message on unknown options. */
@@ -81,6 +89,7 @@ export function parseCli(argv: string[]): CliArgs {
       output: { type: 'string' },
       'show-unchanged': { type: 'boolean' },
       'log-level': { type: 'string' },
+      wait: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean' },
     },
@@ -88,11 +97,17 @@ export function parseCli(argv: string[]): CliArgs {
   if (values.help) return { command: 'help', values };
   if (values.version) return { command: 'version', values };
   const [command, ...rest] = positionals;
-  if (rest.length) throw new Error(`unexpected argument "${rest[0]}"`);
-  if (command !== 'sync' && command !== 'diff') {
-    throw new Error(
-      command ? `unknown command "${command}"; use sync or diff` : 'missing command: sync or diff',
-    );
+  if (command === 'reconcile') {
+    if (rest.length !== 1) throw new Error('reconcile takes exactly one target name');
+    return { command, values, target: rest[0] };
   }
-  return { command, values };
+  if (rest.length) throw new Error(`unexpected argument "${rest[0]}"`);
+  if (command === 'run' && typeof values.config !== 'string') throw new Error('run needs --config FILE');
+  if (command === 'sync' || command === 'diff' || command === 'run' || command === 'status')
+    return { command, values };
+  throw new Error(
+    command
+      ? `unknown command "${command}"; use sync, diff, run, status or reconcile`
+      : 'missing command: sync, diff, run, status or reconcile',
+  );
 }

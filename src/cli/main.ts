@@ -12,6 +12,9 @@ import { splitUrlCredentials } from '../source/auth.ts';
 import { USAGE, parseCli } from './args.ts';
 import { resolveTarget } from './target.ts';
 import { formatResult } from './print.ts';
+import { runAgent } from './commands/run.ts';
+import { printStatus } from './commands/status.ts';
+import { requestReconcile } from './commands/reconcile.ts';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -35,6 +38,36 @@ export async function main(argv: string[]): Promise<number> {
   if (output !== 'text' && output !== 'json') {
     process.stderr.write(`gitops-agent: --output must be text or json\n`);
     return 2;
+  }
+  const kubeconfig = args.values.kubeconfig as string | undefined;
+  if (args.command === 'run')
+    return runAgent({
+      config: args.values.config as string,
+      kubeconfig,
+      logLevel: (args.values['log-level'] as string | undefined) ?? 'info',
+      cacheDir: args.values['cache-dir'] as string | undefined,
+      version,
+    });
+  if (args.command === 'status' || args.command === 'reconcile') {
+    try {
+      if (args.command === 'status')
+        return await printStatus({
+          kubeconfig,
+          namespace: args.values.namespace as string | undefined,
+          output,
+        });
+      const wait = args.values.wait as string | undefined;
+      return await requestReconcile({
+        target: args.target!,
+        kubeconfig,
+        namespace: args.values.namespace as string | undefined,
+        config: args.values.config as string | undefined,
+        waitMs: wait === undefined ? undefined : Number(wait) * 1000,
+      });
+    } catch (err) {
+      process.stderr.write(`gitops-agent: ${(err as Error).message}\n`);
+      return 2;
+    }
   }
   let kube: Kube | undefined;
   try {

@@ -30,12 +30,28 @@ export interface KubeRequest {
   body?: string;
   contentType?: string;
   accept?: string;
+  /** Aborts the request if it is still waiting for a connection slot; see KubeClient.view. */
+  signal?: AbortSignal;
 }
 
 /** A successful answer: HTTP status and parsed JSON body. */
 export interface KubeResponse {
   status: number;
   body: unknown;
+}
+
+/** Called after every request with its verb label and HTTP status (0 when there was no answer). */
+export type RequestObserver = (verb: string, status: number) => void;
+
+// What every view of one client shares: the connection, its sockets and the in-flight limit.
+interface Shared {
+  conn: Connection;
+  options: KubeClientOptions;
+  agent: http.Agent | undefined;
+  delegated: { at: number; opts: https.RequestOptions } | undefined;
+  inFlight: number;
+  waiting: (() => void)[];
+  observers: RequestObserver[];
 }
 
 // Delegated auth options are re-read this often so rotating exec credentials are picked up.
@@ -47,60 +63,95 @@ const AUTH_REFRESH_MS = 30_000;
  * https://github.com/kubernetes-client/javascript/issues/2962).
  */
 export class KubeClient {
-  /** Requests made so far, by verb label. */
+  /** Requests made so far through this client or view, by verb label. */
   readonly counts: Record<string, number> = {};
-  /** Requests made so far, by HTTP method. */
+  /** Requests made so far through this client or view, by HTTP method. */
   readonly methods: Record<string, number> = {};
   readonly server: string;
-  readonly #conn: Connection;
-  readonly #options: KubeClientOptions;
-  #agent: http.Agent | undefined;
-  #delegated: { at: number; opts: https.RequestOptions } | undefined;
-  #inFlight = 0;
-  readonly #waiting: (() => void)[] = [];
+  readonly #shared: Shared;
+  readonly #parent: KubeClient | undefined;
+  readonly #signal: AbortSignal | undefined;
 
-  private constructor(conn: Connection, options: KubeClientOptions) {
-    this.server = conn.server;
-    this.#conn = conn;
-    this.#options = options;
+  private constructor(shared: Shared, parent?: KubeClient, signal?: AbortSignal) {
+    this.server = shared.conn.server;
+    this.#shared = shared;
+    this.#parent = parent;
+    this.#signal = signal;
   }
 
   /** Loads a kubeconfig file, or the default chain (KUBECONFIG, ~/.kube/config, in-cluster) when none is given. */
   static load(kubeconfig: string | undefined, options: Partial<KubeClientOptions> = {}): KubeClient {
-    return new KubeClient(loadConnection(kubeconfig), { ...DEFAULT_KUBE_CLIENT_OPTIONS, ...options });
+    return new KubeClient({
+      conn: loadConnection(kubeconfig),
+      options: { ...DEFAULT_KUBE_CLIENT_OPTIONS, ...options },
+      agent: undefined,
+      delegated: undefined,
+      inFlight: 0,
+      waiting: [],
+      observers: [],
+    });
+  }
+
+  /**
+   * A view for one run: same connection and in-flight limit, its own request counts (also added to this
+   * client's), and a signal after which it sends no new request. A request already sent is let finish, so
+   * the object in flight is written or not, never cut off mid-answer.
+   */
+  view(opts: { signal?: AbortSignal } = {}): KubeClient {
+    return new KubeClient(this.#shared, this, opts.signal);
+  }
+
+  /** Adds an observer of every request's verb and status (for metrics); it must not throw. */
+  observe(observer: RequestObserver): void {
+    this.#shared.observers.push(observer);
   }
 
   /** Sends one request and parses the JSON answer; a status of 400 or more throws KubeApiError. */
   async request(req: KubeRequest): Promise<KubeResponse> {
     const verb = req.verb ?? req.method;
-    this.counts[verb] = (this.counts[verb] ?? 0) + 1;
-    this.methods[req.method] = (this.methods[req.method] ?? 0) + 1;
-    await this.#acquire();
+    const signal = req.signal ?? this.#signal;
+    this.#count(verb, req.method);
+    throwIfAborted(signal, req);
+    await this.#acquire(signal, req);
+    let status = 0;
     try {
-      return await this.#send(req, await this.#requestOptions());
+      const res = await this.#send(req, await this.#requestOptions());
+      status = res.status;
+      return res;
+    } catch (err) {
+      if (err instanceof KubeApiError) status = err.status;
+      throw err;
     } finally {
       this.#release();
+      for (const o of this.#shared.observers) o(verb, status);
     }
   }
 
   /** Closes kept-alive sockets. */
   close(): void {
-    this.#agent?.destroy();
+    this.#shared.agent?.destroy();
+  }
+
+  #count(verb: string, method: string): void {
+    this.counts[verb] = (this.counts[verb] ?? 0) + 1;
+    this.methods[method] = (this.methods[method] ?? 0) + 1;
+    if (this.#parent) this.#parent.#count(verb, method);
   }
 
   async #requestOptions(): Promise<https.RequestOptions> {
-    if (this.#conn.delegate) return this.#delegatedOptions(this.#conn.delegate);
-    const pool = { keepAlive: true, maxSockets: this.#options.concurrency };
-    this.#agent ??= this.server.startsWith('http:')
+    if (this.#shared.conn.delegate) return this.#delegatedOptions(this.#shared.conn.delegate);
+    const pool = { keepAlive: true, maxSockets: this.#shared.options.concurrency };
+    this.#shared.agent ??= this.server.startsWith('http:')
       ? new http.Agent(pool)
-      : new https.Agent({ ...pool, ...this.#conn.tls });
-    return { agent: this.#agent, headers: await this.#conn.authHeaders() };
+      : new https.Agent({ ...pool, ...this.#shared.conn.tls });
+    return { agent: this.#shared.agent, headers: await this.#shared.conn.authHeaders() };
   }
 
   // Exec plugins, auth providers and proxies go through client-node, imported only for such kubeconfigs.
   async #delegatedOptions(kubeconfig: string): Promise<https.RequestOptions> {
     const now = Date.now();
-    if (this.#delegated && now - this.#delegated.at < AUTH_REFRESH_MS) return this.#delegated.opts;
+    if (this.#shared.delegated && now - this.#shared.delegated.at < AUTH_REFRESH_MS)
+      return this.#shared.delegated.opts;
     const { KubeConfig } = await import('@kubernetes/client-node');
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
@@ -108,17 +159,17 @@ export class KubeClient {
     await kc.applyToHTTPSOptions(opts);
     // client-node's own agent has no keep-alive and no socket cap; keep it only when it is a proxy agent.
     if (!kc.getCurrentCluster()?.proxyUrl) {
-      this.#agent ??= new https.Agent({
+      this.#shared.agent ??= new https.Agent({
         keepAlive: true,
-        maxSockets: this.#options.concurrency,
+        maxSockets: this.#shared.options.concurrency,
         ca: opts.ca,
         cert: opts.cert,
         key: opts.key,
         rejectUnauthorized: opts.rejectUnauthorized,
       });
-      opts.agent = this.#agent;
+      opts.agent = this.#shared.agent;
     }
-    this.#delegated = { at: now, opts };
+    this.#shared.delegated = { at: now, opts };
     return opts;
   }
 
@@ -128,7 +179,7 @@ export class KubeClient {
     const headers: Record<string, string | number> = {
       ...(base.headers as Record<string, string>),
       Accept: req.accept ?? 'application/json',
-      'User-Agent': this.#options.userAgent,
+      'User-Agent': this.#shared.options.userAgent,
     };
     if (req.body !== undefined) {
       headers['Content-Type'] = req.contentType ?? 'application/json';
@@ -138,7 +189,7 @@ export class KubeClient {
     return new Promise<KubeResponse>((resolve, reject) => {
       const r = mod.request(
         url,
-        { ...base, method: req.method, headers, timeout: this.#options.timeoutMs },
+        { ...base, method: req.method, headers, timeout: this.#shared.options.timeoutMs },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -160,7 +211,7 @@ export class KubeClient {
         },
       );
       r.on('timeout', () =>
-        r.destroy(new Error(`no answer within ${this.#options.timeoutMs} ms from ${this.server}`)),
+        r.destroy(new Error(`no answer within ${this.#shared.options.timeoutMs} ms from ${this.server}`)),
       );
       r.on('error', (e) =>
         reject(new KubeApiError(0, 'NetworkError', `${req.method} ${req.path}: ${e.message}`)),
@@ -169,17 +220,28 @@ export class KubeClient {
     });
   }
 
-  async #acquire(): Promise<void> {
-    if (this.#inFlight < this.#options.concurrency) {
-      this.#inFlight++;
+  async #acquire(signal: AbortSignal | undefined, req: KubeRequest): Promise<void> {
+    const shared = this.#shared;
+    if (shared.inFlight < shared.options.concurrency) {
+      shared.inFlight++;
       return;
     }
-    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    await new Promise<void>((resolve) => shared.waiting.push(resolve));
+    // The slot was handed over; an abort while waiting gives it back unused.
+    if (signal?.aborted) {
+      this.#release();
+      throwIfAborted(signal, req);
+    }
   }
 
   #release(): void {
-    const next = this.#waiting.shift();
+    const next = this.#shared.waiting.shift();
     if (next) next();
-    else this.#inFlight--;
+    else this.#shared.inFlight--;
   }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined, req: KubeRequest): void {
+  if (signal?.aborted)
+    throw new KubeApiError(0, 'Aborted', `${req.method} ${req.path}: not sent, the run was stopped`);
 }

@@ -35,7 +35,9 @@ export async function recordEvent(
   const body = {
     apiVersion: 'events.k8s.io/v1',
     kind: 'Event',
-    metadata: { generateName: `${input.regarding.name}.`, namespace },
+    // `name.` is not a valid generateName (a trailing dot fails validation), so the name is made as client-go
+    // makes it: the object's name, a dot, and the time in nanoseconds in hex.
+    metadata: { name: `${input.regarding.name.slice(0, 200)}.${eventSuffix()}`, namespace },
     eventTime: now,
     reportingController: source.controller,
     reportingInstance: source.instance,
@@ -62,4 +64,8 @@ export async function recordEvent(
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));
   }
+}
+
+function eventSuffix(): string {
+  return (BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n)).toString(16);
 }

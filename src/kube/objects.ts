@@ -23,9 +23,14 @@ export class Kube {
   readonly client: KubeClient;
   readonly discovery: Discovery;
 
-  constructor(client: KubeClient) {
+  constructor(client: KubeClient, discovery?: Discovery) {
     this.client = client;
-    this.discovery = new Discovery(client);
+    this.discovery = discovery ?? new Discovery(client);
+  }
+
+  /** A view for one run: its own request counts and stop signal, sharing connection and discovery cache. */
+  forRun(signal?: AbortSignal): Kube {
+    return new Kube(this.client.view({ signal }), this.discovery);
   }
 
   /** Connects with a kubeconfig file, or the default chain when none is given. */

@@ -1,11 +1,15 @@
-import type { ChangeSetEntry, ObjectHealth, Stage } from '../core/types.ts';
+import type { ChangeSetEntry, KubeObject, ObjectHealth, Stage } from '../core/types.ts';
 
 /** Progress of one sync, for terminals, logs and metrics. */
 export type SyncEvent =
   | { type: 'stage-start'; stage: Stage }
   | { type: 'stage-done'; stage: Stage; ms: number }
   | { type: 'applied'; entry: ChangeSetEntry }
-  | { type: 'health'; pending: ObjectHealth[] };
+  | { type: 'health'; pending: ObjectHealth[] }
+  /** The files under the path were rendered before: their manifests were reused without parsing. */
+  | { type: 'render-reused'; commit: string }
+  /** About to apply: the desired objects (with the set's label) that the cluster is being made to match. */
+  | { type: 'desired'; commit: string; objects: KubeObject[] };
 
 /** Receives sync events; must not throw. */
 export type SyncListener = (event: SyncEvent) => void;

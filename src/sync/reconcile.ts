@@ -1,6 +1,7 @@
 import type { ChangeSetEntry, Plan, SyncResult, SyncTarget } from '../core/types.ts';
 import type { SyncListener } from './events.ts';
 import { Run } from './run.ts';
+import { renderCached, renderKey, type RenderCache } from './render-cache.ts';
 import { PART_OF_LABEL, withPartOf } from '../core/applyset.ts';
 import { FIELD_MANAGER } from '../core/ownership.ts';
 import { fetchSource, type SourceOptions } from '../source/source.ts';
@@ -26,6 +27,8 @@ export interface ReconcileDeps {
   /** Agent version, written to the inventory's tooling annotation. */
   version: string;
   onEvent?: SyncListener;
+  /** The target's last render; an unchanged set of files under the path is not parsed again. */
+  renderCache?: RenderCache;
 }
 
 /** Options of one reconcile. */
@@ -34,6 +37,8 @@ export interface ReconcileOptions {
   mode?: 'sync' | 'diff';
   /** Dry-run every object instead of trusting the inventory's record of unchanged ones. Default false. */
   full?: boolean;
+  /** Stops the run: no new stage and no new API request after it (a request in flight finishes). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -46,8 +51,8 @@ export async function reconcile(
   deps: ReconcileDeps,
   options: ReconcileOptions = {},
 ): Promise<SyncResult> {
-  const { kube } = deps;
-  const run = new Run(target, deps);
+  const run = new Run(target, deps, options.signal);
+  const { kube } = run;
   try {
     const snapshot = await run.stage('source', () =>
       fetchSource({
@@ -57,16 +62,21 @@ export async function reconcile(
         cacheDir: deps.cacheDir,
         auth: deps.auth,
         target: target.name,
+        signal: options.signal,
       }),
     );
     run.result.commit = snapshot.commit;
-    const manifests = await run.stage('render', () =>
-      render(snapshot, {
-        path: target.path,
-        defaultNamespace: target.namespace,
-        scopeOf: kube.discovery.scopeOf,
-      }),
+    const rendered = await run.stage('render', () =>
+      renderCached(deps.renderCache, renderKey(snapshot, target), () =>
+        render(snapshot, {
+          path: target.path,
+          defaultNamespace: target.namespace,
+          scopeOf: kube.discovery.scopeOf,
+        }),
+      ),
     );
+    if (rendered.reused) deps.onEvent?.({ type: 'render-reused', commit: snapshot.commit });
+    const manifests = rendered.manifests;
     const inventory = await run.stage('inventory', () =>
       loadInventory(kube, { target: target.name, namespace: target.inventoryNamespace }),
     );
@@ -84,13 +94,15 @@ export async function reconcile(
       decidePrune(plan.stale, inventory, desired.length, target.prune),
     );
     if (options.mode === 'diff') return run.finish('planned', planChanges(plan, prune));
+    const objects = desired.map((m) => m.object);
+    deps.onEvent?.({ type: 'desired', commit: snapshot.commit, objects });
     const changing =
       plan.entries.some((e) => e.action !== 'unchanged') || prune.delete.length || prune.release.length;
     const applyOptions = {
       fieldManager: FIELD_MANAGER,
       force: target.force,
       crdTimeoutMs: 60_000,
-      onApplied: (entry: ChangeSetEntry) => deps.onEvent?.({ type: 'applied', entry }),
+      onApplied: (entry: ChangeSetEntry) => run.applied(entry),
     };
     const { first, rest } = splitBootstrap(plan, target.inventoryNamespace);
     const booted = first && (await run.stage('apply', () => applyPlan(kube, first, applyOptions)));
@@ -109,23 +121,20 @@ export async function reconcile(
       plan.entries,
     );
     const changes = [...applied.changes, ...pruned];
+    run.result.changes = changes;
     const health = await run.stage('health', () =>
-      waitForHealth(
-        kube,
-        desired.map((m) => m.object),
-        {
-          timeoutMs: target.healthTimeoutSeconds * 1000,
-          labelSelector: `${PART_OF_LABEL}=${inventory.id}`,
-          // With nothing applied the plan's LIST is current enough for a first look.
-          initial: changing ? undefined : plan.entries.flatMap((e) => (e.live ? [e.live] : [])),
-          onPoll: (pending) => deps.onEvent?.({ type: 'health', pending }),
-          failureGraceMs:
-            target.healthFailureGraceSeconds === undefined
-              ? undefined
-              : target.healthFailureGraceSeconds * 1000,
-          selfDeletingJobs: selfDeletingJobs(plan),
-        },
-      ),
+      waitForHealth(kube, objects, {
+        timeoutMs: target.healthTimeoutSeconds * 1000,
+        labelSelector: `${PART_OF_LABEL}=${inventory.id}`,
+        // With nothing applied the plan's LIST is current enough for a first look.
+        initial: changing ? undefined : plan.entries.flatMap((e) => (e.live ? [e.live] : [])),
+        onPoll: (pending) => deps.onEvent?.({ type: 'health', pending }),
+        failureGraceMs:
+          target.healthFailureGraceSeconds === undefined
+            ? undefined
+            : target.healthFailureGraceSeconds * 1000,
+        selfDeletingJobs: selfDeletingJobs(plan),
+      }),
     );
     run.result.health = health;
     await run.stage('inventory', () => saveInventory(kube, inventory, records, run.saveOpts));

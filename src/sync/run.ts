@@ -4,18 +4,27 @@ import { AgentError } from '../core/errors.ts';
 import { FIELD_MANAGER } from '../core/ownership.ts';
 import { isRetryable } from '../kube/errors.ts';
 import { redact } from '../source/auth.ts';
+import type { Kube } from '../kube/objects.ts';
 
-/** Bookkeeping of one reconcile: stage timings, request counts and the result being built. */
+/**
+ * Bookkeeping of one reconcile: its own view of the API client (so its request counts are its own even when
+ * other targets sync at the same time), its stop signal, stage timings, the changes applied so far and the
+ * result being built.
+ */
 export class Run {
   readonly result: SyncResult;
   readonly saveOpts: { fieldManager: string; version: string };
+  /** The client this run sends through; counts only this run's requests and stops at the signal. */
+  readonly kube: Kube;
   readonly #deps: ReconcileDeps;
-  readonly #countsAtStart: Record<string, number>;
+  readonly #signal: AbortSignal | undefined;
+  readonly #applied: ChangeSetEntry[] = [];
   #current: Stage = 'source';
 
-  constructor(target: SyncTarget, deps: ReconcileDeps) {
+  constructor(target: SyncTarget, deps: ReconcileDeps, signal?: AbortSignal) {
     this.#deps = deps;
-    this.#countsAtStart = { ...deps.kube.client.counts };
+    this.#signal = signal;
+    this.kube = deps.kube.forRun(signal);
     this.saveOpts = { fieldManager: FIELD_MANAGER, version: deps.version };
     this.result = {
       target: target.name,
@@ -30,8 +39,11 @@ export class Run {
     };
   }
 
+  /** Runs one stage, timing it; a stopped run starts no further stage. */
   async stage<T>(stage: Stage, fn: () => Promise<T>): Promise<T> {
     this.#current = stage;
+    if (this.#signal?.aborted)
+      throw new AgentError(stage, `stopped before ${stage}`, { retryable: true, cause: this.#signal.reason });
     this.#deps.onEvent?.({ type: 'stage-start', stage });
     const start = performance.now();
     try {
@@ -44,10 +56,18 @@ export class Run {
     }
   }
 
+  /** Notes one object the apply stage wrote, so a crash later still reports it. */
+  applied(entry: ChangeSetEntry): void {
+    this.#applied.push(entry);
+    this.#deps.onEvent?.({ type: 'applied', entry });
+  }
+
   finish(outcome: SyncResult['outcome'], changes: ChangeSetEntry[]): SyncResult {
     this.result.outcome = outcome;
     this.result.changes = changes;
-    this.result.requests = this.#requests();
+    this.result.requests = Object.fromEntries(
+      Object.entries(this.kube.client.counts).filter(([, v]) => v > 0),
+    );
     return this.result;
   }
 
@@ -56,19 +76,16 @@ export class Run {
     return this.finish('failed', changes);
   }
 
+  /** A failure thrown out of a stage; whatever was applied before it stays in the result. */
   crash(err: unknown): SyncResult {
     const stage = err instanceof AgentError ? err.stage : this.#current;
     const retryable = err instanceof AgentError ? err.retryable : isRetryable(err);
     const message = redact(err instanceof Error ? err.message : String(err));
-    return this.fail(stage, message, this.result.changes, retryable);
-  }
-
-  #requests(): Record<string, number> {
-    const now = this.#deps.kube.client.counts;
-    return Object.fromEntries(
-      Object.entries(now)
-        .map(([k, v]) => [k, v - (this.#countsAtStart[k] ?? 0)])
-        .filter(([, v]) => (v as number) > 0),
+    return this.fail(
+      stage,
+      message,
+      this.result.changes.length ? this.result.changes : [...this.#applied],
+      retryable,
     );
   }
 }

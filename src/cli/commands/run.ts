@@ -1,0 +1,134 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { Kube } from '../../kube/objects.ts';
+import { splitUrlCredentials } from '../../source/auth.ts';
+import { Agent } from '../../agent/agent.ts';
+import { loadAgentConfig, parseAgentConfig, type AgentConfig } from '../../agent/config.ts';
+import { createLogger } from '../../agent/log.ts';
+import { createMetrics } from '../../agent/metrics.ts';
+import { Readiness } from '../../agent/readiness.ts';
+import { Redactor } from '../../agent/redact.ts';
+import { startServer, type AgentServer } from '../../agent/server.ts';
+
+/** Options of `gitops-agent run`. */
+export interface RunOptions {
+  config: string;
+  kubeconfig?: string;
+  logLevel?: string;
+  cacheDir?: string;
+  version: string;
+}
+
+// A changed file is read again this long after the last change event (editors write in several steps).
+const RELOAD_DEBOUNCE_MS = 300;
+
+/**
+ * `gitops-agent run`: loads the config, serves /metrics, /healthz and /readyz, runs the agent until SIGTERM or
+ * SIGINT (then stops taking work, lets syncs in flight stop, releases ownership and returns 0), and reloads
+ * the config on SIGHUP or when the file changes.
+ */
+export async function runAgent(opts: RunOptions): Promise<number> {
+  const redactor = new Redactor();
+  const log = createLogger({ level: opts.logLevel ?? 'info', redactor });
+  let config: AgentConfig;
+  try {
+    config = await loadAgentConfig(opts.config);
+  } catch (err) {
+    process.stderr.write(`gitops-agent: ${redactor.redact((err as Error).message)}\n`);
+    return 2;
+  }
+  rememberUrlSecrets(config, redactor);
+  const metrics = createMetrics({ cluster: config.agent.cluster });
+  const readiness = new Readiness();
+  let kube: Kube;
+  let server: AgentServer;
+  try {
+    kube = Kube.load(opts.kubeconfig);
+    server = await startServer({ ...config.agent.listen, registry: metrics.registry, readiness });
+  } catch (err) {
+    process.stderr.write(`gitops-agent: ${redactor.redact((err as Error).message)}\n`);
+    return 2;
+  }
+  log.info({ port: server.port, targets: config.targets.length, config: opts.config }, 'agent listening');
+  const agent = new Agent({
+    kube,
+    config,
+    version: opts.version,
+    cacheDir: opts.cacheDir ?? config.agent.cacheDir ?? join(homedir(), '.cache', 'gitops-agent', 'git'),
+    log,
+    redactor,
+    metrics,
+    readiness,
+  });
+  agent.subscribe((e) => {
+    if (e.type === 'sync-start') log.debug({ target: e.target, reason: e.reason }, 'sync started');
+    if (e.type === 'sync-progress' && e.event.type === 'stage-start')
+      log.debug({ target: e.target, stage: e.event.stage }, 'stage started');
+    if (e.type === 'config-applied')
+      log.info({ added: e.added, removed: e.removed, changed: e.changed }, 'config applied');
+  });
+
+  let reloadTimer: NodeJS.Timeout | undefined;
+  let applied = await readFile(opts.config, 'utf8').catch(() => '');
+  const reload = (why: string) => {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(async () => {
+      try {
+        const text = await readFile(opts.config, 'utf8');
+        if (text === applied && why !== 'SIGHUP') return;
+        applied = text;
+        const next = parseAgentConfig(text, opts.config);
+        rememberUrlSecrets(next, redactor);
+        log.info({ why }, 'config reloaded');
+        agent.reload(next);
+      } catch (err) {
+        log.error({ err, why }, 'config not reloaded: the running config stays');
+      }
+    }, RELOAD_DEBOUNCE_MS);
+  };
+  const onHup = () => reload('SIGHUP');
+  process.on('SIGHUP', onHup);
+  let watcher: FSWatcher | undefined;
+  try {
+    // The directory, not the file: a mounted ConfigMap is updated by swapping a symlink, and editors replace
+    // files by rename, either of which leaves a watch on the file itself watching the old one.
+    const name = basename(opts.config);
+    watcher = watch(dirname(opts.config), (_event, file) => {
+      if (!file || file === name || file.startsWith('..')) reload('file changed');
+    });
+  } catch (err) {
+    log.warn({ err }, 'cannot watch the config file; reload with SIGHUP');
+  }
+
+  const stopped = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  await agent.start();
+  log.info({ targets: agent.targets() }, 'agent started');
+  const signal = await stopped;
+  log.info({ signal }, 'stopping: no new syncs, waiting for syncs in flight');
+  const start = Date.now();
+  process.removeListener('SIGHUP', onHup);
+  watcher?.close();
+  clearTimeout(reloadTimer);
+  await agent.stop();
+  await server.close();
+  kube.close();
+  log.info({ ms: Date.now() - start }, 'stopped');
+  return 0;
+}
+
+// Credentials written into a repository URL are secrets too, from the moment the config is read.
+function rememberUrlSecrets(config: AgentConfig, redactor: Redactor): void {
+  for (const t of config.targets) {
+    try {
+      const { auth } = splitUrlCredentials(t.target.url);
+      redactor.add(auth?.password);
+    } catch {
+      // An invalid URL is reported by the target's sync, redacted by the URL rule.
+    }
+  }
+}
