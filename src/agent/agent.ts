@@ -87,8 +87,11 @@ export class Agent {
       },
     });
     deps.kube.client.observe((verb, code) => this.metrics.apiRequests.inc({ verb, code: String(code) }));
+    // Only targets newly handed to this replica sync at once; the others keep their schedule.
+    let before = new Set<string>();
     this.ownership.onChange((owned) => {
-      for (const name of owned) if (this.#targets.has(name)) this.trigger(name, 'ownership');
+      for (const name of owned) if (!before.has(name)) this.trigger(name, 'ownership');
+      before = new Set(owned);
     });
   }
 
