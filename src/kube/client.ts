@@ -88,6 +88,14 @@ export class KubeClient {
     this.#agent?.destroy();
   }
 
+  /** Request options (TLS, auth headers) for a long-lived stream such as a watch, on a socket of its own. */
+  async streamOptions(): Promise<https.RequestOptions> {
+    const base = await this.#requestOptions();
+    // A proxy agent is needed as is; the pool's agent is not, as a watch would hold one of its sockets for minutes.
+    if (base.agent !== this.#agent) return base;
+    return { ...base, ...(this.#conn.delegate ? {} : this.#conn.tls), agent: false };
+  }
+
   async #requestOptions(): Promise<https.RequestOptions> {
     if (this.#conn.delegate) return this.#delegatedOptions(this.#conn.delegate);
     const pool = { keepAlive: true, maxSockets: this.#options.concurrency };
