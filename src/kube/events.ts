@@ -35,7 +35,9 @@ export async function recordEvent(
   const body = {
     apiVersion: 'events.k8s.io/v1',
     kind: 'Event',
-    metadata: { generateName: `${input.regarding.name}.`, namespace },
+    // Named as client-go's recorder names events (<object>.<hex nanoseconds>): a generateName ending in "." is
+    // refused, because only a trailing "-" is allowed at the end of a generateName prefix.
+    metadata: { name: `${input.regarding.name}.${eventSuffix()}`, namespace },
     eventTime: now,
     reportingController: source.controller,
     reportingInstance: source.instance,
@@ -62,4 +64,10 @@ export async function recordEvent(
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));
   }
+}
+
+// Nanoseconds since the epoch in hex; the random tail keeps two events of one object in one millisecond apart.
+function eventSuffix(): string {
+  const ns = BigInt(Date.now()) * 1_000_000n + BigInt(Math.floor(Math.random() * 1_000_000));
+  return ns.toString(16);
 }
