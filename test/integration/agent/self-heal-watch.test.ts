@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../../src/core/types.ts';
+import { watchObjects, type WatchEvent } from '../../../src/kube/watch.ts';
+import { Kube } from '../../../src/kube/objects.ts';
+import { kubeconfigPath, kubectl } from '../../support/cluster.ts';
+import { useSyncFixtures } from '../../support/sync-fixture.ts';
+import { configMap, deployment, syncAndHeal } from './self-heal-helpers.ts';
+
+const suite = useSyncFixtures();
+const LABEL = 'heal-test/set';
+
+/** Creates a labelled ConfigMap with kubectl. */
+async function labelled(namespace: string, name: string, set: string): Promise<void> {
+  const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, labels: { [LABEL]: set } } };
+  await kubectl(['create', '-f', '-'], { input: JSON.stringify(cm) });
+}
+
+/** Starts watchObjects over labelled ConfigMaps of one namespace, collecting its events. */
+function collect(
+  kube: Kube,
+  namespace: string,
+  set: string,
+  extra: { resourceVersion?: string; timeoutSeconds?: number },
+) {
+  const controller = new AbortController();
+  const events: WatchEvent[] = [];
+  const errors: unknown[] = [];
+  const done = watchObjects(kube, {
+    group: '',
+    kind: 'ConfigMap',
+    namespace,
+    labelSelector: `${LABEL}=${set}`,
+    signal: controller.signal,
+    onEvent: (e) => events.push(e),
+    onError: (err) => errors.push(err),
+    ...extra,
+  });
+  return { controller, events, errors, done };
+}
+
+async function until(what: string, cond: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const names = (objs: KubeObject[]) => objs.map((o) => o.metadata.name).sort();
+
+/** WATCH requests the API server is serving for ConfigMaps and Deployments in one namespace (its own gauge). */
+async function serverWatches(): Promise<{ configmaps: number; deployments: number }> {
+  const text = await kubectl(['get', '--raw', '/metrics']);
+  const out = { configmaps: 0, deployments: 0 };
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_longrunning_requests{')) continue;
+    if (!line.includes('verb="WATCH"') || !line.includes('scope="namespace"')) continue;
+    const resource = /resource="([^"]*)"/.exec(line)?.[1] ?? '';
+    if (resource === 'configmaps' || resource === 'deployments')
+      out[resource] = Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return out;
+}
+
+describe('label-filtered watch', () => {
+  it('lists again after 410 Gone when resumed from a resourceVersion older than the server keeps', async () => {
+    const fx = await suite.fixture('watch-gone');
+    // A new CRD's watch cache starts at today's resourceVersion, so "1" is older than it keeps: 410 Gone.
+    const group = `${fx.namespace}.heal.test`;
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `widgets.${group}` },
+      spec: {
+        group,
+        scope: 'Namespaced',
+        names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
+      },
+    };
+    await kubectl(['create', '-f', '-'], { input: JSON.stringify(crd) });
+    suite.onCleanup(() => kubectl(['delete', 'crd', crd.metadata.name, '--wait=false']));
+    await kubectl(['wait', '--for=condition=Established', `crd/${crd.metadata.name}`, '--timeout=60s']);
+    const widget = (name: string, set: string) =>
+      JSON.stringify({
+        apiVersion: `${group}/v1`,
+        kind: 'Widget',
+        metadata: { name, namespace: fx.namespace, labels: { [LABEL]: set } },
+      });
+    // Creating through kubectl also waits until the API serves the new kind.
+    for (const [name, set] of [
+      ['a', 'one'],
+      ['b', 'one'],
+      ['other', 'two'],
+    ] as const) {
+      await kubectl(['create', '-f', '-'], { input: widget(name, set) });
+    }
+    const kube = Kube.load(kubeconfigPath());
+    const controller = new AbortController();
+    const events: WatchEvent[] = [];
+    const errors: unknown[] = [];
+    const done = watchObjects(kube, {
+      group,
+      kind: 'Widget',
+      namespace: fx.namespace,
+      labelSelector: `${LABEL}=one`,
+      signal: controller.signal,
+      resourceVersion: '1',
+      onEvent: (e) => events.push(e),
+      onError: (err) => errors.push(err),
+    });
+    try {
+      await until('the relist', () => events.length > 0);
+      const first = events[0]!;
+      expect(first.type).toBe('listed');
+      expect(first.type === 'listed' && first.reason).toBe('gone');
+      expect(first.type === 'listed' && names(first.objects)).toEqual(['a', 'b']);
+      // After the relist the watch runs from the list's resourceVersion: a new member arrives as an event.
+      await kubectl(['create', '-f', '-'], { input: widget('c', 'one') });
+      await until('the added event', () =>
+        events.some((e) => e.type === 'added' && e.object.metadata.name === 'c'),
+      );
+      expect(events.map((e) => e.type)).toEqual(['listed', 'added']);
+      expect(errors).toEqual([]);
+    } finally {
+      controller.abort();
+      await done;
+      kube.close();
+    }
+  });
+
+  it('resumes from the last resourceVersion when a watch request ends, without listing again', async () => {
+    const fx = await suite.fixture('watch-resume');
+    await labelled(fx.namespace, 'a', 'one');
+    const kube = Kube.load(kubeconfigPath());
+    const w = collect(kube, fx.namespace, 'one', { timeoutSeconds: 1 });
+    try {
+      await until('the first list', () => w.events.length > 0);
+      // Watch requests time out after 1–2 s; by 4.5 s the server has ended at least two of them.
+      await new Promise((r) => setTimeout(r, 4500));
+      await kubectl(['label', 'configmap', 'a', '-n', fx.namespace, 'touched=yes']);
+      await until('the modified event', () => w.events.some((e) => e.type === 'modified'));
+      expect(w.events.filter((e) => e.type === 'listed')).toHaveLength(1);
+      expect(kube.client.counts.LIST).toBe(1);
+      expect(w.errors).toEqual([]);
+    } finally {
+      w.controller.abort();
+      await w.done;
+      kube.close();
+    }
+  });
+});
+
+describe('self-heal watches', () => {
+  it('watch only the kinds of the desired set and leave no request behind when aborted', async () => {
+    const fx = await suite.fixture('heal-abort');
+    const baseline = await serverWatches();
+    const healer = await syncAndHeal(fx, {
+      'cm.yaml': configMap('cm', 'desired'),
+      'web.yaml': deployment('web'),
+    });
+    const open = await serverWatches();
+    expect(open.configmaps - baseline.configmaps).toBe(1);
+    expect(open.deployments - baseline.deployments).toBe(1);
+    await healer.stop();
+    // The server sees the disconnect; its gauge of running watches goes back to where it was.
+    let after = await serverWatches();
+    for (
+      let i = 0;
+      i < 50 && (after.configmaps !== baseline.configmaps || after.deployments !== baseline.deployments);
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await serverWatches();
+    }
+    expect(after).toEqual(baseline);
+    // Nothing re-creates after the abort: a delete now stays a delete.
+    await kubectl(['delete', 'configmap', 'cm', '-n', fx.namespace]);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await fx.kube.get('v1', 'ConfigMap', fx.namespace, 'cm')).toBeUndefined();
+    expect(healer.corrections).toEqual([]);
+  });
+});
