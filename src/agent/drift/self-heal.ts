@@ -4,7 +4,7 @@ import { PART_OF_LABEL } from '../../core/applyset.ts';
 import { FIELD_MANAGER, hashJson } from '../../core/ownership.ts';
 import { formatRef, objectKey, refOf } from '../../core/refs.ts';
 import type { Kube } from '../../kube/objects.ts';
-import { recordEvent, type EventSource } from '../../kube/events.ts';
+import { recordEvent, type EventInput, type EventSource } from '../../kube/events.ts';
 import { healObject } from '../../sync/heal.ts';
 import { FightTracker } from './fights.ts';
 import { classify, observe, type Observed } from './observed.ts';
@@ -26,8 +26,8 @@ export interface SelfHealOptions {
   onCorrection?(c: Correction): void;
   /** Called once when an object turns out to be fought over (logs, the fights counter). */
   onFight?(f: Fight): void;
-  /** Called when a watch request fails (it is retried with backoff). */
-  onWatchError?(err: unknown, kind: string): void;
+  /** Called when a watch request (retried with backoff) or an Event write fails; `what` names it. */
+  onError?(err: unknown, what: string): void;
   /** Events are recorded as this controller and instance. Default `gitops-agent` on this host name. */
   eventSource?: EventSource;
   /** How long changes to one object are gathered before it is re-applied, ms. Default 100. */
@@ -102,7 +102,6 @@ export class SelfHeal {
   readonly #writes = new Set<Promise<void>>();
   #desired = new Map<ObjectKey, Manifest>();
   #desiredHashes = new Map<ObjectKey, string>();
-  #desiredFrom: readonly Manifest[] | undefined;
   #paused = false;
 
   constructor(options: SelfHealOptions) {
@@ -118,7 +117,7 @@ export class SelfHeal {
         for (const key of this.#observed.keys())
           if (key.startsWith(prefixOf(scope))) this.#observed.delete(key);
       },
-      onError: (err, kind) => this.#o.onWatchError?.(err, kind),
+      onError: (err, kind) => this.#o.onError?.(err, `watch ${kind}`),
     });
     options.signal.addEventListener('abort', () => this.#clearTimers(), { once: true });
   }
@@ -158,8 +157,6 @@ export class SelfHeal {
 
   #loadDesired(): void {
     const manifests = this.#o.getDesired();
-    if (manifests === this.#desiredFrom) return;
-    this.#desiredFrom = manifests;
     const desired = new Map<ObjectKey, Manifest>();
     const hashes = new Map<ObjectKey, string>();
     for (const m of manifests ?? []) {
@@ -263,7 +260,7 @@ export class SelfHeal {
     this.#fights.corrected(key, managers);
     const ms = Date.now() - p.since;
     this.#o.onCorrection?.({ outcome: 'corrected', ref, action: outcome.action, managers, ms });
-    await recordEvent(this.#o.kube, this.#source(), {
+    await this.#event({
       regarding: { ...ref, uid: outcome.object.metadata.uid, apiVersion: outcome.object.apiVersion },
       type: 'Normal',
       reason: 'DriftCorrected',
@@ -294,7 +291,7 @@ export class SelfHeal {
     const windowS = Math.round(this.#o.fightWindowMs / 1000);
     this.#o.onFight?.({ ref, managers, corrections, windowMs: this.#o.fightWindowMs });
     const who = managers.length ? `field manager ${managers.join(', ')}` : 'another client';
-    await recordEvent(this.#o.kube, this.#source(), {
+    await this.#event({
       regarding: { ...ref, uid: live?.metadata.uid, apiVersion: live?.apiVersion ?? 'v1' },
       type: 'Warning',
       reason: 'DriftFight',
@@ -303,8 +300,10 @@ export class SelfHeal {
     });
   }
 
-  #source(): EventSource {
-    return this.#o.eventSource ?? { controller: FIELD_MANAGER, instance: hostname() };
+  async #event(input: EventInput): Promise<void> {
+    const source = this.#o.eventSource ?? { controller: FIELD_MANAGER, instance: hostname() };
+    const err = await recordEvent(this.#o.kube, source, input);
+    if (err) this.#o.onError?.(err, `event ${input.reason} on ${formatRef(input.regarding)}`);
   }
 
   #cancel(key: ObjectKey): void {
