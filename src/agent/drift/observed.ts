@@ -59,3 +59,18 @@ function writers(before: Observed, after: Observed): string[] {
   }
   return [...names].sort();
 }
+
+/**
+ * Whether a deleted object went away by its own lifecycle rather than by someone's hand: a finished Job with
+ * `ttlSecondsAfterFinished` is removed by the TTL controller, and re-creating it would run it again, forever.
+ */
+export function removedByLifecycle(obj: KubeObject): boolean {
+  if (obj.kind !== 'Job' || !obj.apiVersion.startsWith('batch/')) return false;
+  const spec = obj.spec as { ttlSecondsAfterFinished?: number } | undefined;
+  if (spec?.ttlSecondsAfterFinished === undefined) return false;
+  const conditions = (obj.status as { conditions?: { type?: string; status?: string }[] } | undefined)
+    ?.conditions;
+  return (conditions ?? []).some(
+    (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+  );
+}

@@ -7,7 +7,7 @@ import type { Kube } from '../../kube/objects.ts';
 import { recordEvent, type EventInput, type EventSource } from '../../kube/events.ts';
 import { healObject } from '../../sync/heal.ts';
 import { FightTracker } from './fights.ts';
-import { classify, observe, type Observed } from './observed.ts';
+import { classify, observe, removedByLifecycle, type Observed } from './observed.ts';
 import { KindWatches, type WatchScope } from './watches.ts';
 
 /** What self-heal of one target needs, and its tuning. */
@@ -185,6 +185,10 @@ export class SelfHeal {
 
   #onObject(obj: KubeObject, deleted: boolean): void {
     const key = objectKey(refOf(obj));
+    if (deleted && removedByLifecycle(obj)) {
+      this.#observed.delete(key);
+      return this.#cancel(key);
+    }
     if (deleted) return this.#onDeleted(key);
     const next = observe(obj);
     const prev = this.#observed.get(key);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject, ManagedFieldsEntry, ObjectKey } from '../../../src/core/types.ts';
-import { classify, observe } from '../../../src/agent/drift/observed.ts';
+import { classify, observe, removedByLifecycle } from '../../../src/agent/drift/observed.ts';
 import { FightTracker } from '../../../src/agent/drift/fights.ts';
 
 const T0 = '2026-12-01T10:00:00Z';
@@ -138,5 +138,24 @@ describe('FightTracker', () => {
     t.reset(key);
     expect(t.fighting(key)).toBe(false);
     expect(t.decide(key, ['a'])).toEqual({ type: 'correct' });
+  });
+});
+
+describe('removedByLifecycle', () => {
+  const job = (ttl: number | undefined, condition?: string): KubeObject => ({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'migrate' },
+    spec: ttl === undefined ? {} : { ttlSecondsAfterFinished: ttl },
+    status: condition ? { conditions: [{ type: condition, status: 'True' }] } : {},
+  });
+  it('is true for a finished Job the TTL controller removes', () => {
+    expect(removedByLifecycle(job(0, 'Complete'))).toBe(true);
+    expect(removedByLifecycle(job(100, 'Failed'))).toBe(true);
+  });
+  it('is false for a running Job, a Job without a TTL, and other kinds', () => {
+    expect(removedByLifecycle(job(0))).toBe(false);
+    expect(removedByLifecycle(job(undefined, 'Complete'))).toBe(false);
+    expect(removedByLifecycle({ ...job(0, 'Complete'), kind: 'ConfigMap', apiVersion: 'v1' })).toBe(false);
   });
 });
