@@ -7,11 +7,13 @@ import { jsonLines } from './stream.ts';
 
 /**
  * What a watch reports: `listed` with every matching object after a LIST (at start, or after the server
- * answered 410 Gone and the watch had to list again), then each change as it happens.
+ * answered 410 Gone and the watch had to list again), then each change as it happens, and the server's
+ * bookmarks (the resourceVersion it has reached, with no change to report).
  */
 export type WatchEvent =
   | { type: 'listed'; objects: KubeObject[]; reason: 'start' | 'gone' }
-  | { type: 'added' | 'modified' | 'deleted'; object: KubeObject };
+  | { type: 'added' | 'modified' | 'deleted'; object: KubeObject }
+  | { type: 'bookmark'; resourceVersion: string };
 
 /** Options of watchObjects. */
 export interface WatchOptions extends GroupKind {
@@ -95,7 +97,10 @@ export async function watchObjects(kube: Kube, opts: WatchOptions): Promise<void
         }
         rv = line.object.metadata?.resourceVersion ?? rv;
         delay = firstDelay;
-        if (line.type === 'BOOKMARK') continue;
+        if (line.type === 'BOOKMARK') {
+          opts.onEvent({ type: 'bookmark', resourceVersion: rv });
+          continue;
+        }
         const type = line.type === 'ADDED' ? 'added' : line.type === 'MODIFIED' ? 'modified' : 'deleted';
         opts.onEvent({ type, object: line.object });
       }

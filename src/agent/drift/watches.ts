@@ -75,7 +75,7 @@ export class KindWatches {
         if (e.type === 'listed') {
           this.#o.onListed(e.objects, scope);
           markListed();
-        } else this.#o.onObject(e.object, e.type === 'deleted');
+        } else if (e.type !== 'bookmark') this.#o.onObject(e.object, e.type === 'deleted');
       },
       onError: (err) => this.#o.onError(err, scope.kind),
     });

@@ -136,17 +136,18 @@ describe('label-filtered watch', () => {
     }
   });
 
-  it('resumes from the last resourceVersion when a watch request ends, without listing again', async () => {
+  it('resumes from the last resourceVersion (bookmarks included) when a watch request ends, without listing again', async () => {
     const fx = await suite.fixture('watch-resume');
     await labelled(fx.namespace, 'a', 'one');
     const kube = Kube.load(kubeconfigPath());
-    const w = collect(kube, fx.namespace, 'one', { timeoutSeconds: 1 });
+    const w = collect(kube, fx.namespace, 'one', { timeoutSeconds: 3 });
     try {
       await until('the first list', () => w.events.length > 0);
-      // Watch requests time out after 1–2 s; by 4.5 s the server has ended at least two of them.
-      await new Promise((r) => setTimeout(r, 4500));
+      // Requests time out after 3–6 s and the server sends a bookmark 2 s before that: by 7.5 s there was one.
+      await new Promise((r) => setTimeout(r, 7500));
       await kubectl(['label', 'configmap', 'a', '-n', fx.namespace, 'touched=yes']);
       await until('the modified event', () => w.events.some((e) => e.type === 'modified'));
+      expect(w.events.filter((e) => e.type === 'bookmark').length).toBeGreaterThan(0);
       expect(w.events.filter((e) => e.type === 'listed')).toHaveLength(1);
       expect(kube.client.counts.LIST).toBe(1);
       expect(w.errors).toEqual([]);
