@@ -1,6 +1,7 @@
 import type { KubeObject } from '../../core/types.ts';
 import { groupOf } from '../../core/refs.ts';
 import type { Kube } from '../../kube/objects.ts';
+import { KubeApiError } from '../../kube/errors.ts';
 import { watchObjects } from '../../kube/watch.ts';
 
 /** What one watch covers: a kind, in one namespace or in all. */
@@ -32,11 +33,15 @@ interface Running {
 
 /**
  * The set of label-filtered watches of one target: one per kind its objects have, limited to their namespace
- * when they all share one, so the agent holds nothing of the cluster beyond its own objects.
+ * when they all share one, so the agent holds nothing of the cluster beyond its own objects. Where RBAC
+ * forbids watching a kind in all namespaces, it is watched in each of its objects' namespaces instead.
  */
 export class KindWatches {
   readonly #o: KindWatchesOptions;
   readonly #running = new Map<string, Running>();
+  // Kinds (`group/Kind`) whose cluster-wide watch was forbidden: watched per namespace from then on.
+  readonly #perNamespace = new Set<string>();
+  #objects: readonly KubeObject[] = [];
 
   constructor(options: KindWatchesOptions) {
     this.#o = options;
@@ -44,7 +49,8 @@ export class KindWatches {
 
   /** Watches exactly the scopes `objects` need; resolves when every watch has listed once (or the signal aborted). */
   set(objects: readonly KubeObject[]): Promise<void> {
-    const wanted = scopesOf(objects);
+    this.#objects = objects;
+    const wanted = scopesOf(objects, this.#perNamespace);
     for (const [key, run] of this.#running) {
       if (wanted.has(key)) continue;
       run.controller.abort();
@@ -53,7 +59,17 @@ export class KindWatches {
     }
     for (const [key, scope] of wanted)
       if (!this.#running.has(key)) this.#running.set(key, this.#start(scope));
-    return Promise.all([...this.#running.values()].map((r) => r.listed)).then(() => undefined);
+    return this.#ready();
+  }
+
+  // Waits until the watches running now have listed, again if a fallback replaced some meanwhile.
+  async #ready(): Promise<void> {
+    for (;;) {
+      const runs = [...this.#running.values()];
+      await Promise.all(runs.map((r) => r.listed));
+      const now = [...this.#running.values()];
+      if (now.length === runs.length && now.every((r, i) => r === runs[i])) return;
+    }
   }
 
   /** Resolves when every watch started so far has returned. */
@@ -77,13 +93,22 @@ export class KindWatches {
           markListed();
         } else if (e.type !== 'bookmark') this.#o.onObject(e.object, e.type === 'deleted');
       },
-      onError: (err) => this.#o.onError(err, scope.kind),
+      onError: (err) => {
+        this.#o.onError(err, scope.kind);
+        if (scope.namespace === undefined && err instanceof KubeApiError && err.status === 403) {
+          this.#perNamespace.add(`${scope.group}/${scope.kind}`);
+          void this.set(this.#objects);
+        }
+      },
     });
     return { scope, controller, listed, done };
   }
 }
 
-function scopesOf(objects: readonly KubeObject[]): Map<string, WatchScope> {
+function scopesOf(
+  objects: readonly KubeObject[],
+  perNamespace: ReadonlySet<string>,
+): Map<string, WatchScope> {
   const namespaces = new Map<string, { group: string; kind: string; ns: Set<string> }>();
   for (const obj of objects) {
     const group = groupOf(obj.apiVersion);
@@ -94,8 +119,10 @@ function scopesOf(objects: readonly KubeObject[]): Map<string, WatchScope> {
   }
   const scopes = new Map<string, WatchScope>();
   for (const [gk, { group, kind, ns }] of namespaces) {
-    const only = ns.size === 1 ? [...ns][0] : '';
-    scopes.set(`${gk}/${only}`, only ? { group, kind, namespace: only } : { group, kind });
+    // Cluster-scoped kinds (no namespace) and kinds spread over namespaces get one watch across all of them.
+    const each = ns.has('') ? [''] : ns.size === 1 || perNamespace.has(gk) ? [...ns] : [''];
+    for (const only of each)
+      scopes.set(`${gk}/${only}`, only ? { group, kind, namespace: only } : { group, kind });
   }
   return scopes;
 }

@@ -1,7 +1,13 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../src/core/types.ts';
 import { watchObjects, type WatchEvent } from '../../../src/kube/watch.ts';
 import { Kube } from '../../../src/kube/objects.ts';
+import { KubeApiError } from '../../../src/kube/errors.ts';
+import { createTestNamespace } from '../../support/namespace.ts';
 import { kubeconfigPath, kubectl } from '../../support/cluster.ts';
 import { useSyncFixtures } from '../../support/sync-fixture.ts';
 import { configMap, deployment, syncAndHeal } from './self-heal-helpers.ts';
@@ -187,5 +193,66 @@ describe('self-heal watches', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(await fx.kube.get('v1', 'ConfigMap', fx.namespace, 'cm')).toBeUndefined();
     expect(healer.corrections).toEqual([]);
+  });
+
+  it('watch per namespace where RBAC forbids watching a kind in all namespaces', async () => {
+    const fx = await suite.fixture('heal-rbac');
+    const other = await createTestNamespace('heal-rbac-b');
+    suite.onCleanup(() => other.cleanup());
+    // An identity that may read and write ConfigMaps (and record Events) in the two namespaces only.
+    await kubectl(['create', 'serviceaccount', 'healer', '-n', fx.namespace]);
+    for (const ns of [fx.namespace, other.name]) {
+      await kubectl([
+        'create',
+        'role',
+        'healer',
+        '-n',
+        ns,
+        '--verb=get,list,watch,patch,create',
+        '--resource=configmaps,events.events.k8s.io',
+      ]);
+      await kubectl([
+        'create',
+        'rolebinding',
+        'healer',
+        '-n',
+        ns,
+        '--role=healer',
+        `--serviceaccount=${fx.namespace}:healer`,
+      ]);
+    }
+    const token = (await kubectl(['create', 'token', 'healer', '-n', fx.namespace, '--duration=1h'])).trim();
+    const config = parse(await readFile(kubeconfigPath(), 'utf8')) as { users: { user: unknown }[] };
+    config.users[0]!.user = { token };
+    const dir = await mkdtemp(join(tmpdir(), 'gitops-rbac-'));
+    suite.onCleanup(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'kubeconfig'), stringify(config));
+    const limited = Kube.load(join(dir, 'kubeconfig'));
+    suite.onCleanup(async () => limited.close());
+
+    const errors: unknown[] = [];
+    const healer = await syncAndHeal(
+      fx,
+      {
+        'a.yaml': configMap('a', 'desired'),
+        'b.yaml': configMap('b', 'desired').replace('  name: b\n', `  name: b\n  namespace: ${other.name}\n`),
+      },
+      { kube: limited, onError: (err) => errors.push(err) },
+    );
+    try {
+      expect(errors.some((e) => e instanceof KubeApiError && e.status === 403)).toBe(true);
+      await kubectl(['delete', 'configmap', 'a', '-n', fx.namespace]);
+      await kubectl(['delete', 'configmap', 'b', '-n', other.name]);
+      await until('both re-created', () => healer.corrections.length >= 2);
+      expect(await fx.kube.get('v1', 'ConfigMap', other.name, 'b')).toBeDefined();
+      expect(healer.corrections.map((c) => [c.ref.namespace, c.ref.name, c.outcome]).sort()).toEqual(
+        [
+          [fx.namespace, 'a', 'corrected'],
+          [other.name, 'b', 'corrected'],
+        ].sort(),
+      );
+    } finally {
+      await healer.stop();
+    }
   });
 });
