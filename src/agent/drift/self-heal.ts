@@ -141,9 +141,7 @@ export class SelfHeal {
   async refresh(): Promise<void> {
     this.#paused = false;
     this.#loadDesired();
-    for (const key of [...this.#pending.keys(), ...this.#expected.keys()]) {
-      if (!this.#desired.has(key)) this.#forget(key);
-    }
+    for (const key of this.#pending.keys()) if (!this.#desired.has(key)) this.#forget(key);
     const listed = this.#watches.set([...this.#desired.values()].map((m) => m.object));
     for (const [key, p] of this.#pending) if (!p.timer && !this.#inFlight.has(key)) this.#schedule(key, p, 0);
     await listed;
@@ -166,6 +164,7 @@ export class SelfHeal {
       // A changed manifest is a new attempt: an old fight over the object no longer counts.
       if (this.#desiredHashes.get(key) !== hashes.get(key)) this.#fights.reset(key);
     }
+    for (const key of this.#desiredHashes.keys()) if (!desired.has(key)) this.#forget(key);
     this.#desired = desired;
     this.#desiredHashes = hashes;
   }
