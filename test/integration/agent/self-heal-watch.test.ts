@@ -163,6 +163,42 @@ describe('label-filtered watch', () => {
       kube.close();
     }
   });
+  it('streams with credentials from an exec plugin too (the client-node path)', async () => {
+    const fx = await suite.fixture('watch-exec');
+    await labelled(fx.namespace, 'a', 'one');
+    const config = parse(await readFile(kubeconfigPath(), 'utf8')) as {
+      users: { user: Record<string, unknown> }[];
+    };
+    const creds = config.users[0]!.user as Record<string, string>;
+    const dir = await mkdtemp(join(tmpdir(), 'gitops-exec-watch-'));
+    suite.onCleanup(() => rm(dir, { recursive: true, force: true }));
+    const status = {
+      clientCertificateData: Buffer.from(creds['client-certificate-data']!, 'base64').toString(),
+      clientKeyData: Buffer.from(creds['client-key-data']!, 'base64').toString(),
+    };
+    const plugin = join(dir, 'credential.sh');
+    await writeFile(
+      plugin,
+      `#!/bin/sh\ncat <<'JSON'\n${JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status })}\nJSON\n`,
+      { mode: 0o755 },
+    );
+    config.users[0]!.user = {
+      exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, interactiveMode: 'Never' },
+    };
+    await writeFile(join(dir, 'kubeconfig'), stringify(config));
+    const kube = Kube.load(join(dir, 'kubeconfig'));
+    const w = collect(kube, fx.namespace, 'one', {});
+    try {
+      await until('the first list', () => w.events.length > 0);
+      await kubectl(['label', 'configmap', 'a', '-n', fx.namespace, 'touched=yes']);
+      await until('the modified event', () => w.events.some((e) => e.type === 'modified'));
+      expect(w.errors).toEqual([]);
+    } finally {
+      w.controller.abort();
+      await w.done;
+      kube.close();
+    }
+  });
 });
 
 describe('self-heal watches', () => {
