@@ -13,6 +13,7 @@ import {
   percentile,
   syncAndHeal,
   type Healer,
+  until,
 } from './self-heal-helpers.ts';
 
 const suite = useSyncFixtures();
@@ -67,6 +68,8 @@ describe('self-heal', () => {
     // Every trial converged; the slowest may pay for a loaded machine, not for a missed event.
     expect(Math.max(...edits, ...deletes)).toBeLessThan(5000);
 
+    // The object is back as soon as the server has it; the agent reports once the answer reaches it.
+    await until('every correction reported', () => healer!.corrections.length >= 2 * TRIALS);
     const corrected = healer.corrections.filter((c) => c.outcome === 'corrected');
     expect(corrected).toHaveLength(2 * TRIALS);
     expect(corrected.filter((c) => c.action === 'reapplied').map((c) => c.managers)).toEqual(
@@ -234,6 +237,7 @@ describe('self-heal', () => {
     } finally {
       probe.close();
     }
+    await until('the correction reported', () => healer!.corrections.length > 0);
     expect(healer.corrections.map((c) => c.ref.name)).toEqual(['b']);
   });
 });
