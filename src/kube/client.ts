@@ -138,6 +138,14 @@ export class KubeClient {
     if (this.#parent) this.#parent.#count(verb, method);
   }
 
+  /** Request options (TLS, auth headers) for a long-lived stream such as a watch, on a socket of its own. */
+  async streamOptions(): Promise<https.RequestOptions> {
+    const base = await this.#requestOptions();
+    // A proxy agent is needed as is; the pool's agent is not, as a watch would hold one of its sockets for minutes.
+    if (base.agent !== this.#shared.agent) return base;
+    return { ...base, ...(this.#shared.conn.delegate ? {} : this.#shared.conn.tls), agent: false };
+  }
+
   async #requestOptions(): Promise<https.RequestOptions> {
     if (this.#shared.conn.delegate) return this.#delegatedOptions(this.#shared.conn.delegate);
     const pool = { keepAlive: true, maxSockets: this.#shared.options.concurrency };
