@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { KubeObject, SyncResult } from '../core/types.ts';
+import type { KubeObject, Manifest, SyncResult } from '../core/types.ts';
 import type { Kube } from '../kube/objects.ts';
 import type { RenderCache } from '../sync/render-cache.ts';
 import type { AgentConfig, AgentSettings, TargetConfig } from './config.ts';
@@ -15,6 +15,7 @@ import { windowVerdict } from './windows.ts';
 import { statusOf, type TargetStatus } from './target-status.ts';
 import { recordOutcome, writeStatus } from './parent.ts';
 import { RequestPoller } from './requests.ts';
+import { Healers } from './healers.ts';
 import { syncOnce } from './sync-once.ts';
 
 /** What the agent is built from. */
@@ -38,7 +39,7 @@ export interface AgentDeps {
 interface TargetState {
   config: TargetConfig;
   renderCache: RenderCache;
-  desired?: { commit: string; objects: KubeObject[] };
+  desired?: { commit: string; manifests: Manifest[] };
   status?: TargetStatus;
   failures: number;
   attempted: boolean;
@@ -62,6 +63,7 @@ export class Agent {
   readonly #stop = new AbortController();
   readonly #initial: ReadinessCondition;
   readonly #poller: RequestPoller;
+  readonly #healers: Healers;
   #settings: AgentSettings;
 
   constructor(deps: AgentDeps) {
@@ -85,6 +87,16 @@ export class Agent {
         state.lastHandledRequest = value;
         this.trigger(name, 'requested');
       },
+    });
+    this.#healers = new Healers({
+      kube: deps.kube,
+      log: deps.log,
+      metrics: this.metrics,
+      eventSource: { controller: 'gitops-agent', instance: deps.instance ?? hostname() },
+      mayApply: (target) => this.mayApply(target),
+      desired: (target) => this.#targets.get(target)?.desired?.manifests,
+      ready: deps.readiness.condition('drift-watches', 'drift watches not started'),
+      signal: this.#stop.signal,
     });
     deps.kube.client.observe((verb, code) => this.metrics.apiRequests.inc({ verb, code: String(code) }));
     // Only targets newly handed to this replica sync at once; the others keep their schedule.
@@ -127,7 +139,7 @@ export class Agent {
 
   /** The objects (with the set's label) the last applying sync of `target` made the cluster match. */
   getDesired(target: string): KubeObject[] | undefined {
-    return this.#targets.get(target)?.desired?.objects;
+    return this.#targets.get(target)?.desired?.manifests.map((m) => m.object);
   }
 
   /**
@@ -173,6 +185,7 @@ export class Agent {
       this.#queue.remove(name);
       this.#forgetMetrics(name, this.#targets.get(name));
       this.#targets.delete(name);
+      void this.#healers.remove(name);
     }
     for (const [name, t] of next) {
       const state = this.#targets.get(name);
@@ -196,6 +209,7 @@ export class Agent {
     this.#stop.abort(new Error('the agent is stopping'));
     await draining;
     await this.#poller.stopped();
+    await this.#healers.stopped();
     await this.ownership.release();
     this.#emit({ type: 'stopped' });
   }
@@ -238,18 +252,20 @@ export class Agent {
       );
     } else {
       const verdict = windowVerdict(cfg.windows, new Date());
-      let desired: { commit: string; objects: KubeObject[] } | undefined;
+      let desired: { commit: string; manifests: Manifest[] } | undefined;
       const deps = { ...this.#deps, signal: this.#stop.signal };
+      this.#healers.before(name);
       result = await syncOnce(cfg, state.renderCache, deps, verdict.allowed ? 'sync' : 'diff', (e) => {
-        if (e.type === 'desired') desired = { commit: e.commit, objects: e.objects };
+        if (e.type === 'desired') desired = { commit: e.commit, manifests: e.manifests };
         if (e.type === 'stage-done' && e.stage === 'source')
           this.metrics.gitFetchDuration.observe({ target: name }, e.ms / 1000);
         this.#emit({ type: 'sync-progress', target: name, event: e });
       });
       if (desired) {
         state.desired = desired;
-        this.metrics.managedObjects.set({ target: name }, desired.objects.length);
+        this.metrics.managedObjects.set({ target: name }, desired.manifests.length);
       }
+      await this.#healers.after(cfg);
       status = statusOf(
         { kind: 'result', result, blocked: verdict.allowed ? undefined : verdict.reason },
         previous,

@@ -1,4 +1,4 @@
-import type { ChangeSetEntry, KubeObject, ObjectHealth, Stage } from '../core/types.ts';
+import type { ChangeSetEntry, Manifest, ObjectHealth, Stage } from '../core/types.ts';
 
 /** Progress of one sync, for terminals, logs and metrics. */
 export type SyncEvent =
@@ -9,7 +9,7 @@ export type SyncEvent =
   /** The files under the path were rendered before: their manifests were reused without parsing. */
   | { type: 'render-reused'; commit: string }
   /** About to apply: the desired objects (with the set's label) that the cluster is being made to match. */
-  | { type: 'desired'; commit: string; objects: KubeObject[] };
+  | { type: 'desired'; commit: string; manifests: Manifest[] };
 
 /** Receives sync events; must not throw. */
 export type SyncListener = (event: SyncEvent) => void;

@@ -95,7 +95,7 @@ export async function reconcile(
     );
     if (options.mode === 'diff') return run.finish('planned', planChanges(plan, prune));
     const objects = desired.map((m) => m.object);
-    deps.onEvent?.({ type: 'desired', commit: snapshot.commit, objects });
+    deps.onEvent?.({ type: 'desired', commit: snapshot.commit, manifests: desired });
     const changing =
       plan.entries.some((e) => e.action !== 'unchanged') || prune.delete.length || prune.release.length;
     const applyOptions = {
