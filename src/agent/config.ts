@@ -80,6 +80,8 @@ const targetSchema = z.strictObject({
   inventoryNamespace: dnsName.optional(),
   force: z.boolean().default(true),
   healthTimeoutSeconds: z.number().min(0).default(120),
+  healthFailureGraceSeconds: z.number().min(0).default(120),
+  adopt: z.boolean().default(false),
   prune: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -199,6 +201,8 @@ export function parseAgentConfig(text: string, file = 'config'): AgentConfig {
         inventoryNamespace: t.inventoryNamespace ?? t.namespace,
         force: t.force,
         healthTimeoutSeconds: t.healthTimeoutSeconds,
+        healthFailureGraceSeconds: t.healthFailureGraceSeconds,
+        adopt: t.adopt,
         prune: t.prune,
       },
       auth: t.auth,
