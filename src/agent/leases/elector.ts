@@ -49,12 +49,14 @@ export class LeaderElection implements GuardedOwnership {
     if (this.#loop) throw new Error('LeaderElection.start() was already called');
     const stop = AbortSignal.any([signal, this.#stop.signal]);
     signal.addEventListener('abort', () => void this.release(), { once: true });
+    let tried = leaseNow();
     await this.#try(stop);
     this.#loop = (async () => {
       while (!stop.aborted) {
         const other = this.#lock.otherHolder();
-        const delay = nextTry(this.#opts.timing, leaseNow(), other ? [other.expiresAt] : []);
+        const delay = nextTry(this.#opts.timing, tried, leaseNow(), other ? [other.expiresAt] : []);
         await sleep(delay, undefined, { signal: stop }).catch(() => undefined);
+        tried = leaseNow();
         if (!stop.aborted) await this.#try(stop);
       }
     })();

@@ -37,9 +37,17 @@ export function defaultIdentity(): string {
   return `${process.env.POD_NAME || hostname()}_${randomBytes(4).toString('hex')}`;
 }
 
-/** The delay until the next try: the retry period, or sooner when a Lease we wait for expires before that. */
-export function nextTry(timing: LeaseTiming, now: number, expiries: Iterable<number>): number {
-  let delay = timing.retryPeriodMs;
+/**
+ * The delay until the next try: one retry period after the last try started (tries do not drift by their own
+ * duration), or sooner when a Lease we wait for expires before that.
+ */
+export function nextTry(
+  timing: LeaseTiming,
+  lastStart: number,
+  now: number,
+  expiries: Iterable<number>,
+): number {
+  let delay = lastStart + timing.retryPeriodMs - now;
   for (const at of expiries) if (at > now) delay = Math.min(delay, at - now + 5);
   return Math.max(0, delay);
 }

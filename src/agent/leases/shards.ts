@@ -55,13 +55,14 @@ export class ShardedOwnership implements GuardedOwnership {
     if (this.#loop) throw new Error('ShardedOwnership.start() was already called');
     const stop = AbortSignal.any([signal, this.#stop.signal]);
     signal.addEventListener('abort', () => void this.release(), { once: true });
+    let roundAt = leaseNow();
     await this.#round(stop);
     this.#loop = (async () => {
       while (!stop.aborted) {
         const expiries = [...this.#members.expiries(), ...this.#waitingFor()];
-        await sleep(nextTry(this.#opts.timing, leaseNow(), expiries), undefined, { signal: stop }).catch(
-          () => undefined,
-        );
+        const delay = nextTry(this.#opts.timing, roundAt, leaseNow(), expiries);
+        await sleep(delay, undefined, { signal: stop }).catch(() => undefined);
+        roundAt = leaseNow();
         if (!stop.aborted) await this.#round(stop);
       }
     })();

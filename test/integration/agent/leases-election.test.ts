@@ -66,26 +66,45 @@ describe('leader election on a Lease', () => {
     expect(takeover).toBeGreaterThan(timing.renewDeadlineMs - timing.retryPeriodMs);
 
     // A replica that comes back does not take over from a live leader.
-    const back = spawnReplica(spec('replica-a'));
+    const back = spawnReplica(spec(first.id));
     started.push(back);
     replicas.push(back);
     await new Promise((r) => setTimeout(r, 3_000));
     expect(leaderOf([other, back])).toEqual([other]);
 
+    // A leader frozen past its renew deadline (SIGSTOP) has stopped leading by its own clock when it wakes; the
+    // other took over only after the Lease expired, and the claims below show no moment with two leaders.
+    other.child.kill('SIGSTOP');
+    const stoppedAt = leaseNow();
+    await until(
+      'the returned replica to lead while the leader is frozen',
+      () => ownedNow(back).has('leader'),
+      20_000,
+    );
+    console.log(
+      `election: SIGSTOP of the leader → new leader after ${Math.round(leaseNow() - stoppedAt)} ms`,
+    );
+    other.child.kill('SIGCONT');
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(leaderOf([other, back])).toEqual([back]);
+    const woke = other.lines.filter((l) => l.t > stoppedAt + timing.renewDeadlineMs);
+    expect(woke.length).toBeGreaterThan(0);
+    expect(woke.filter((l) => 'leader' in l.owned)).toEqual([]);
+
     const termAt = leaseNow();
-    other.child.kill('SIGTERM');
-    const exit = await other.exited;
+    back.child.kill('SIGTERM');
+    const exit = await back.exited;
     expect(exit.code).toBe(0);
     const lease = await getLease(client, { namespace: ns.name, name: 'gitops-agent-leader' });
-    expect(lease?.spec.holderIdentity === '' || lease?.spec.holderIdentity === 'replica-a').toBe(true);
-    const handedAt = await until('the returned replica to lead', () => ownedNow(back).has('leader'), 10_000);
+    expect(lease?.spec.holderIdentity === '' || lease?.spec.holderIdentity === other.id).toBe(true);
+    const handedAt = await until('the woken replica to lead', () => ownedNow(other).has('leader'), 10_000);
     console.log(
       `election: SIGTERM of the leader → exit 0 after ${Math.round(exit.at - termAt)} ms, new leader after ${Math.round(handedAt - termAt)} ms`,
     );
     expect(handedAt - termAt).toBeLessThan(2 * timing.retryPeriodMs + 1_000);
 
-    back.child.kill('SIGTERM');
-    expect((await back.exited).code).toBe(0);
+    other.child.kill('SIGTERM');
+    expect((await other.exited).code).toBe(0);
     expect((await getLease(client, { namespace: ns.name, name: 'gitops-agent-leader' }))?.spec).toMatchObject(
       {
         holderIdentity: '',
