@@ -274,25 +274,31 @@ export class LeaseLock {
    */
   async release(signal?: AbortSignal): Promise<void> {
     this.drop();
-    const lease = this.#lease;
-    if (!lease || lease.spec.holderIdentity !== this.identity) return;
-    const now = leaseNow();
-    const released: Lease = {
-      ...lease,
-      spec: {
-        holderIdentity: '',
-        leaseDurationSeconds: 1,
-        acquireTime: microTime(now),
-        renewTime: microTime(now),
-        leaseTransitions: lease.spec.leaseTransitions ?? 0,
-      },
-    };
-    try {
-      this.#lease = await updateLease(this.#client, released, signal);
-      this.#observedAt = this.#writtenAt = leaseNow();
-    } catch (err) {
-      // Someone else wrote it since: it is not ours to release any more.
-      if (!isConflict(err) && !isNotFound(err)) throw err;
+    // A renewal abandoned by an abort may still have landed, so a conflict is read again before giving up.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const lease = this.#lease;
+      if (!lease || lease.spec.holderIdentity !== this.identity) return;
+      const now = leaseNow();
+      const released: Lease = {
+        ...lease,
+        spec: {
+          holderIdentity: '',
+          leaseDurationSeconds: 1,
+          acquireTime: microTime(now),
+          renewTime: microTime(now),
+          leaseTransitions: lease.spec.leaseTransitions ?? 0,
+        },
+      };
+      try {
+        this.#lease = await updateLease(this.#client, released, signal);
+        this.#observedAt = this.#writtenAt = leaseNow();
+        return;
+      } catch (err) {
+        if (isNotFound(err)) return;
+        if (!isConflict(err)) throw err;
+      }
+      this.#lease = await getLease(this.#client, this.ref, signal);
+      this.#observedAt = leaseNow();
     }
   }
 

@@ -175,7 +175,8 @@ function heldLock(lock: LeaseLock, opts: SyncLockOptions): SyncLock {
     while (!stop.signal.aborted && !lost.signal.aborted) {
       await sleep(opts.timing.retryPeriodMs, undefined, { signal: stop.signal }).catch(() => undefined);
       if (stop.signal.aborted) break;
-      await lock.tryAcquireOrRenew(stop.signal).catch(() => undefined);
+      // Not aborted by release(): it waits for this renewal, so it releases the version that was written.
+      await lock.tryAcquireOrRenew().catch(() => undefined);
       watchDeadline();
     }
   })();
