@@ -33,6 +33,7 @@ Sync behaviour:
   --no-force                 fail on field-manager conflicts instead of taking the fields over
   --health-timeout SECONDS   how long to wait for health after applying; 0 skips (default: 120)
   --full                     dry-run every object, even ones the inventory proves unchanged
+  --lock-timeout SECONDS     wait this long for another sync of the target to finish; 0 refuses (default: 60)
 
 Output:
   --output text|json         result format on stdout                             (default: text)
@@ -74,6 +75,7 @@ export function parseCli(argv: string[]): CliArgs {
       'no-force': { type: 'boolean' },
       'health-timeout': { type: 'string' },
       full: { type: 'boolean' },
+      'lock-timeout': { type: 'string' },
       output: { type: 'string' },
       'show-unchanged': { type: 'boolean' },
       'log-level': { type: 'string' },
