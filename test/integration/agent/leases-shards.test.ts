@@ -2,12 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../../src/kube/client.ts';
 import { leaseNow, listLeases } from '../../../src/kube/lease.ts';
 import { targetLeaseRef } from '../../../src/sync/lock.ts';
-import { assignedTo } from '../../../src/agent/leases/assign.ts';
 import { kubeconfigPath } from '../../support/cluster.ts';
 import { createTestNamespace } from '../../support/namespace.ts';
 import type { ReplicaSpec } from './leases-replica.ts';
 import {
   contradictions,
+  heldOnce,
+  settledOn,
   kill9,
   overlaps,
   ownedNow,
@@ -28,23 +29,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-/** Target → the replicas that claim it now. */
-function owners(replicas: Replica[]): Map<string, string[]> {
-  const now = leaseNow();
-  const map = new Map<string, string[]>(targets.map((t) => [t, []]));
-  for (const r of replicas) for (const t of ownedNow(r, now)) map.get(t)?.push(r.id);
-  return map;
-}
-
-const eachOnce = (replicas: Replica[]) => [...owners(replicas).values()].every((ids) => ids.length === 1);
-
-/** Every target held once, and each replica holding exactly what rendezvous hashing over them assigns it. */
-function settled(replicas: Replica[]): boolean {
-  const ids = replicas.map((r) => r.id);
-  return eachOnce(replicas) && replicas.every((r) => sameSet(ownedNow(r), assignedTo(r.id, ids, targets)));
-}
-
-const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
+const eachOnce = (replicas: Replica[]) => heldOnce(replicas, targets);
+const settled = (replicas: Replica[]) => settledOn(replicas, targets);
 
 describe('targets sharded across replicas, each held through its own Lease', () => {
   it('gives every one of 30 targets exactly one holder at every moment, through kill -9, return and SIGTERM', async () => {

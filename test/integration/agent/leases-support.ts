@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { KubeClient } from '../../../src/kube/client.ts';
+import { assignedTo } from '../../../src/agent/leases/assign.ts';
 import { leaseNow, listLeases } from '../../../src/kube/lease.ts';
 import type { ReplicaSpec } from './leases-replica.ts';
 
@@ -167,4 +168,21 @@ export async function until(what: string, check: () => boolean, timeoutMs: numbe
     await new Promise((r) => setTimeout(r, 20));
   }
   return leaseNow();
+}
+
+/** Whether every target is claimed now by exactly one of the replicas. */
+export function heldOnce(replicas: Replica[], targets: string[]): boolean {
+  const now = leaseNow();
+  const count = new Map(targets.map((t) => [t, 0]));
+  for (const r of replicas) for (const t of ownedNow(r, now)) count.set(t, (count.get(t) ?? 0) + 1);
+  return [...count.values()].every((n) => n === 1);
+}
+
+/** Every target held once, and each replica holding exactly what rendezvous hashing over them assigns it. */
+export function settledOn(replicas: Replica[], targets: string[]): boolean {
+  const ids = replicas.map((r) => r.id);
+  const same = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
+  return (
+    heldOnce(replicas, targets) && replicas.every((r) => same(ownedNow(r), assignedTo(r.id, ids, targets)))
+  );
 }
