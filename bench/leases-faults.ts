@@ -72,6 +72,8 @@ try {
       (await until('a new leader', () => ownedNow(other).has('leader'), wait)) - at,
     );
     const back = elect(leader.id);
+    // The next fault waits for it to run: a candidate that is still loading has not seen the Lease yet.
+    await until('the returned elector to report', () => back.lines.length > 0, wait);
     electorsUsed.push(back);
     electors = [other, back];
   }
