@@ -69,6 +69,7 @@ describe('leader election on a Lease', () => {
     const back = spawnReplica(spec(first.id));
     started.push(back);
     replicas.push(back);
+    await until('the returned replica to report', () => back.lines.length > 0, 20_000);
     await new Promise((r) => setTimeout(r, 3_000));
     expect(leaderOf([other, back])).toEqual([other]);
 
