@@ -30,7 +30,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(`node bench/leases-faults.ts [--trials N] [--fast]
-  --trials N   trials per fault (default 5)
+  --trials N   election trials (alternating kill -9 and SIGTERM) and sharding trials per fault (default 5)
   --fast       6 s / 4 s / 1 s Lease timing instead of the 15 s / 10 s / 2 s defaults
 `);
   process.exit(0);
