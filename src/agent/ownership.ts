@@ -22,3 +22,26 @@ export function soleOwner(targets: () => Iterable<string>): TargetOwnership {
     release: async () => {},
   };
 }
+
+/** A write in progress for one target; `signal` aborts if the right to write is lost before end(). */
+export interface WriteGuard {
+  readonly signal: AbortSignal;
+  end(): void;
+}
+
+/**
+ * Ownership that can keep a target while a write is in flight: a rebalance that moves the target away waits for
+ * end() (the Lease is still renewed meanwhile), so the next owner never starts while this one still writes.
+ */
+export interface GuardedOwnership extends TargetOwnership {
+  /** Starts a write for the target: a guard while this replica owns it, undefined when it does not. */
+  begin(target: string): WriteGuard | undefined;
+}
+
+/** Starts a write under any ownership: a guard from GuardedOwnership, else one that lasts while owns() says so. */
+export function beginWrite(ownership: TargetOwnership, target: string): WriteGuard | undefined {
+  if ('begin' in ownership && typeof ownership.begin === 'function')
+    return (ownership as GuardedOwnership).begin(target);
+  if (!ownership.owns(target)) return undefined;
+  return { signal: new AbortController().signal, end: () => {} };
+}

@@ -41,6 +41,7 @@ Sync behaviour:
   --health-failure-grace S   a workload whose new pods stay blocked this long is Failed (default: 120)
   --full                     dry-run every object, even ones the inventory proves unchanged
   --adopt                    take over objects that belong to another target's ApplySet
+  --lock-timeout SECONDS     wait this long for another sync of the target to finish; 0 refuses (default: 60)
 
 Output:
   --output text|json         result format on stdout                             (default: text)
@@ -86,6 +87,7 @@ export function parseCli(argv: string[]): CliArgs {
       'health-failure-grace': { type: 'string' },
       full: { type: 'boolean' },
       adopt: { type: 'boolean' },
+      'lock-timeout': { type: 'string' },
       output: { type: 'string' },
       'show-unchanged': { type: 'boolean' },
       'log-level': { type: 'string' },

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import type { SyncEvent } from '../sync/events.ts';
 import type { SyncResult } from '../core/types.ts';
 import { reconcile } from '../sync/reconcile.ts';
+import { acquireSyncLock, processIdentity, type SyncLock } from '../sync/lock.ts';
 import { preferSmallHeap } from '../core/memory.ts';
 import { Kube } from '../kube/objects.ts';
 import { loadGitAuth } from '../source/source.ts';
@@ -76,6 +77,18 @@ export async function main(argv: string[]): Promise<number> {
     target.url = split.url;
     kube = Kube.load(args.values.kubeconfig as string | undefined);
     const progress = progressPrinter(log);
+    // A sync holds the target's Lease throughout, so a second sync (or the agent) waits instead of interleaving.
+    const lock: SyncLock | undefined =
+      args.command === 'sync'
+        ? await acquireSyncLock(kube.client, target, {
+            identity: processIdentity('gitops-agent sync'),
+            waitMs: lockTimeoutMs(args.values['lock-timeout']),
+            onWait: (holder) =>
+              process.stderr.write(
+                `gitops-agent: waiting for ${holder} to finish syncing "${target.name}"\n`,
+              ),
+          })
+        : undefined;
     const result = await reconcile(
       target,
       {
@@ -88,7 +101,7 @@ export async function main(argv: string[]): Promise<number> {
         onEvent: progress.event,
       },
       { mode: args.command, full: args.values.full === true },
-    );
+    ).finally(() => lock?.release().catch(() => undefined));
     progress.clear();
     process.stdout.write(
       output === 'json'
@@ -105,6 +118,12 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     kube?.close();
   }
+}
+
+function lockTimeoutMs(value: string | boolean | undefined): number {
+  const seconds = Number(value ?? 60);
+  if (!(seconds >= 0)) throw new Error('--lock-timeout must be a number of seconds, 0 or more');
+  return seconds * 1000;
 }
 
 function exitCode(command: 'sync' | 'diff', r: SyncResult): number {
