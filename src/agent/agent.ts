@@ -6,7 +6,7 @@ import type { RenderCache } from '../sync/render-cache.ts';
 import type { AgentConfig, AgentSettings, TargetConfig } from './config.ts';
 import type { AgentEvent, AgentListener } from './events.ts';
 import type { AgentMetrics } from './metrics.ts';
-import { soleOwner, type TargetOwnership } from './ownership.ts';
+import { beginWrite, soleOwner, type TargetOwnership } from './ownership.ts';
 import { SyncQueue, type SyncReason } from './queue.ts';
 import type { Readiness, ReadinessCondition } from './readiness.ts';
 import type { Redactor } from './redact.ts';
@@ -32,7 +32,7 @@ export interface AgentDeps {
   readiness: Readiness;
   /** Which targets this replica may write for. Default: all of them (`soleOwner`). */
   ownership?: TargetOwnership;
-  /** This replica's name in Events. Default the host name. */
+  /** This replica's name in Events and its Lease holder identity. Default the host name. */
   instance?: string;
 }
 
@@ -233,10 +233,21 @@ export class Agent {
     const state = this.#targets.get(name);
     if (!state) return;
     const cfg = state.config;
-    if (!this.ownership.owns(name)) {
+    // The guard keeps the target ours until the sync ends; a rebalance waits for it.
+    const guard = beginWrite(this.ownership, name);
+    if (!guard) {
       this.#queue.schedule(name, cfg.intervalMs, 'interval');
       return;
     }
+    try {
+      await this.#syncOwned(name, reason, state, guard.signal);
+    } finally {
+      guard.end();
+    }
+  }
+
+  async #syncOwned(name: string, reason: SyncReason, state: TargetState, owned: AbortSignal): Promise<void> {
+    const cfg = state.config;
     const { log } = this.#deps;
     this.#emit({ type: 'sync-start', target: name, reason });
     log.debug({ target: name, reason }, 'sync started');
@@ -253,7 +264,12 @@ export class Agent {
     } else {
       const verdict = windowVerdict(cfg.windows, new Date());
       let desired: { commit: string; manifests: Manifest[] } | undefined;
-      const deps = { ...this.#deps, signal: this.#stop.signal };
+      const deps = {
+        ...this.#deps,
+        signal: AbortSignal.any([this.#stop.signal, owned]),
+        identity: this.#deps.instance ?? hostname(),
+        timing: this.#settings.replicas.timing,
+      };
       this.#healers.before(name);
       result = await syncOnce(cfg, state.renderCache, deps, verdict.allowed ? 'sync' : 'diff', (e) => {
         if (e.type === 'desired') desired = { commit: e.commit, manifests: e.manifests };

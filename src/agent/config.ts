@@ -33,6 +33,18 @@ export interface AgentSettings {
   retry: { initialMs: number; maxMs: number };
   /** How often the inventory parents are read for `gitops-agent reconcile` requests. Default 3s. */
   requestPollMs: number;
+  /** How replicas share the targets, and the Leases they do it with (docs/scale-out.md). */
+  replicas: ReplicaSettings;
+}
+
+/** How replicas share the targets: `single` takes no Lease, `leader` elects one writer, `shards` splits targets. */
+export interface ReplicaSettings {
+  /** Default `single`. */
+  mode: 'single' | 'leader' | 'shards';
+  /** Namespace of the leader and member Leases. Default `$POD_NAMESPACE`, else `default`. */
+  namespace: string | undefined;
+  /** Lease duration, renew deadline and retry period. Default 15s, 10s, 2s, as client-go's. */
+  timing: { leaseDurationSeconds: number; renewDeadlineMs: number; retryPeriodMs: number };
 }
 
 /** A validated agent config. */
@@ -126,6 +138,18 @@ const agentSchema = z.strictObject({
     })
     .prefault({}),
   requestPoll: duration('requestPoll').default(3_000),
+  replicas: z
+    .strictObject({
+      mode: z.enum(['single', 'leader', 'shards']).default('single'),
+      namespace: dnsName.optional(),
+      leaseDuration: duration('replicas.leaseDuration').default(15_000),
+      renewDeadline: duration('replicas.renewDeadline').default(10_000),
+      retryPeriod: duration('replicas.retryPeriod').default(2_000),
+    })
+    .refine((r) => r.retryPeriod < r.renewDeadline && r.renewDeadline < r.leaseDuration, {
+      message: 'replicas: retryPeriod < renewDeadline < leaseDuration must hold',
+    })
+    .prefault({}),
 });
 
 const configSchema = z
@@ -190,6 +214,15 @@ export function parseAgentConfig(text: string, file = 'config'): AgentConfig {
       jitter: agent.jitter,
       retry: { initialMs: agent.retry.initial, maxMs: agent.retry.max },
       requestPollMs: agent.requestPoll,
+      replicas: {
+        mode: agent.replicas.mode,
+        namespace: agent.replicas.namespace,
+        timing: {
+          leaseDurationSeconds: Math.ceil(agent.replicas.leaseDuration / 1000),
+          renewDeadlineMs: agent.replicas.renewDeadline,
+          retryPeriodMs: agent.replicas.retryPeriod,
+        },
+      },
     },
     targets: targets.map((t) => ({
       target: {

@@ -1,4 +1,4 @@
-import type { SyncResult } from '../core/types.ts';
+import type { Stage, SyncResult } from '../core/types.ts';
 import type { Kube } from '../kube/objects.ts';
 import { reconcile } from '../sync/reconcile.ts';
 import type { RenderCache } from '../sync/render-cache.ts';
@@ -7,6 +7,7 @@ import { loadGitAuth } from '../source/source.ts';
 import { secretsOf, splitUrlCredentials } from '../source/auth.ts';
 import type { TargetConfig } from './config.ts';
 import type { Redactor } from './redact.ts';
+import { acquireSyncLock, type SyncLock, type SyncLockOptions } from '../sync/lock.ts';
 
 /** What one sync of a target needs from the agent. */
 export interface SyncOnceDeps {
@@ -14,8 +15,12 @@ export interface SyncOnceDeps {
   cacheDir: string;
   version: string;
   redactor: Redactor;
-  /** Stops the sync at its next API request (the agent is stopping). */
+  /** Stops the sync at its next API request (the agent is stopping, or the target was handed away). */
   signal: AbortSignal;
+  /** This replica's holder identity: the target's Lease held under it (sharding) is the sync lock already. */
+  identity: string;
+  /** Lease timing of the sync lock. */
+  timing: SyncLockOptions['timing'];
 }
 
 /**
@@ -31,9 +36,18 @@ export async function syncOnce(
   onEvent: (e: SyncEvent) => void,
 ): Promise<SyncResult> {
   const { redactor } = deps;
+  let lock: SyncLock | undefined;
   try {
     const split = splitUrlCredentials(cfg.target.url, await loadGitAuth(cfg.auth));
     redactor.add(...secretsOf(split.auth));
+    // A manual `gitops-agent sync` of the same target takes the same Lease: one waits for the other.
+    if (mode === 'sync')
+      lock = await acquireSyncLock(deps.kube.client, cfg.target, {
+        identity: deps.identity,
+        timing: deps.timing,
+        signal: deps.signal,
+      });
+    const signal = lock ? AbortSignal.any([deps.signal, lock.signal]) : deps.signal;
     const result = await reconcile(
       { ...cfg.target, url: split.url },
       {
@@ -44,23 +58,29 @@ export async function syncOnce(
         onEvent,
         renderCache,
       },
-      { mode, signal: deps.signal },
+      { mode, signal },
     );
     if (result.error) result.error.message = redactor.redact(result.error.message);
     return result;
   } catch (err) {
-    // Only the token and URL checks above throw; reconcile itself returns every failure as a result.
+    // Only the token, URL and lock steps above throw; reconcile itself returns every failure as a result.
     const e = err as Error & { retryable?: boolean };
     return {
       target: cfg.target.name,
       url: redactor.redact(cfg.target.url),
       ref: cfg.target.ref,
       outcome: 'failed',
-      error: { stage: 'source', message: redactor.redact(e.message), retryable: e.retryable ?? true },
+      error: {
+        stage: (e as { stage?: Stage }).stage ?? 'source',
+        message: redactor.redact(e.message),
+        retryable: e.retryable ?? true,
+      },
       changes: [],
       health: [],
       timings: {},
       requests: {},
     };
+  } finally {
+    await lock?.release().catch(() => undefined);
   }
 }

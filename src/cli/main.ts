@@ -100,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
         version,
         onEvent: progress.event,
       },
-      { mode: args.command, full: args.values.full === true },
+      { mode: args.command, full: args.values.full === true, signal: lock?.signal },
     ).finally(() => lock?.release().catch(() => undefined));
     progress.clear();
     process.stdout.write(

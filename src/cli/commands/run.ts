@@ -4,6 +4,8 @@ import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Kube } from '../../kube/objects.ts';
 import { splitUrlCredentials } from '../../source/auth.ts';
+import { createOwnership } from '../../agent/leases/create.ts';
+import { defaultIdentity } from '../../agent/leases/options.ts';
 import { Agent } from '../../agent/agent.ts';
 import { loadAgentConfig, parseAgentConfig, type AgentConfig } from '../../agent/config.ts';
 import { createLogger } from '../../agent/log.ts';
@@ -52,9 +54,24 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     return 2;
   }
   log.info({ port: server.port, targets: config.targets.length, config: opts.config }, 'agent listening');
-  const agent = new Agent({
+  const identity = defaultIdentity();
+  // Targets are read on every Lease round, so a reloaded config is followed.
+  const ownership = createOwnership(
+    config.agent.replicas.mode,
+    kube.client,
+    () => agent.targets().flatMap((n) => agent.targetConfig(n)?.target ?? []),
+    {
+      identity,
+      timing: config.agent.replicas.timing,
+      ...(config.agent.replicas.namespace ? { namespace: config.agent.replicas.namespace } : {}),
+      onError: (err, what) => log.warn({ err: redactor.redact(err.message) }, `lease: ${what} failed`),
+    },
+  );
+  const agent: Agent = new Agent({
     kube,
     config,
+    ownership,
+    instance: identity,
     version: opts.version,
     cacheDir: opts.cacheDir ?? config.agent.cacheDir ?? join(homedir(), '.cache', 'gitops-agent', 'git'),
     log,

@@ -14,6 +14,11 @@ describe('parseAgentConfig', () => {
       jitter: 0.1,
       retry: { initialMs: 10_000, maxMs: 300_000 },
       requestPollMs: 3_000,
+      replicas: {
+        mode: 'single',
+        namespace: undefined,
+        timing: { leaseDurationSeconds: 15, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
+      },
     });
     expect(c.targets[0]).toEqual({
       target: {
@@ -25,6 +30,8 @@ describe('parseAgentConfig', () => {
         inventoryNamespace: 'default',
         force: true,
         healthTimeoutSeconds: 120,
+        healthFailureGraceSeconds: 120,
+        adopt: false,
         prune: { enabled: true, allowEmpty: false, maxShare: 0.5, allowMass: false },
       },
       auth: {},
@@ -149,5 +156,23 @@ targets:
       expect((err as ConfigError).problems).toHaveLength(2);
       expect((err as Error).message).toMatch(/^agent\.yaml: invalid agent config:/);
     }
+  });
+});
+
+describe('replicas', () => {
+  it.each([
+    ['replicas: { mode: shards, leaseDuration: 6s, renewDeadline: 4s, retryPeriod: 1s }', undefined],
+    ['replicas: { mode: all }', /replicas\.mode/],
+    ['replicas: { renewDeadline: 20s }', /retryPeriod < renewDeadline < leaseDuration/],
+    ['replicas: { leases: 3 }', /unknown key "leases"/],
+  ])('%s', (line, error) => {
+    const text = `agent:\n  ${line}\ntargets:\n  - { name: web, repo: https://example.com/deploy.git }\n`;
+    if (!error) {
+      expect(parseAgentConfig(text).agent.replicas).toEqual({
+        mode: 'shards',
+        namespace: undefined,
+        timing: { leaseDurationSeconds: 6, renewDeadlineMs: 4_000, retryPeriodMs: 1_000 },
+      });
+    } else expect(() => parseAgentConfig(text)).toThrow(error);
   });
 });
