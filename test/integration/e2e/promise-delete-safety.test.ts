@@ -70,7 +70,7 @@ async function appThenRemoved(prefix: string) {
     'deploy/namespace.yaml': `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${appNs}, labels: { ${TEST_NAMESPACE_LABEL}: "true" } }\n`,
     'deploy/crd.yaml': `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
-metadata: { name: widgets.${group} }
+metadata: { name: widgets.${group}, labels: { ${TEST_NAMESPACE_LABEL}: "true" } }
 spec:
   group: ${group}
   scope: Namespaced
@@ -83,7 +83,7 @@ spec:
 `,
     'deploy/widget.yaml': `apiVersion: ${group}/v1\nkind: Widget\nmetadata: { name: w, namespace: ${appNs} }\n`,
     'deploy/settings.yaml': cm('settings', appNs),
-    'deploy/role.yaml': `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: { name: ${role} }\nrules: []\n`,
+    'deploy/role.yaml': `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: { name: ${role}, labels: { ${TEST_NAMESPACE_LABEL}: "true" } }\nrules: []\n`,
     'deploy/keep.yaml': cm('keep'),
   };
   await fx.repo.commit(app, 'app');

@@ -10,7 +10,7 @@ import { Kube } from '../../../src/kube/objects.ts';
 import { actions, getLive, useSyncFixtures } from '../../support/sync-fixture.ts';
 import { apiRequest, kubeconfigPath, kubectl } from '../../support/cluster.ts';
 import { expectedApplySetId, readInventory } from '../../support/inventory.ts';
-import { createTestNamespace } from '../../support/namespace.ts';
+import { TEST_NAMESPACE_LABEL, createTestNamespace } from '../../support/namespace.ts';
 import { tapRequests } from '../../support/requests.ts';
 
 const suite = useSyncFixtures();
@@ -35,7 +35,7 @@ describe('the inventory parent', () => {
         'deploy/a.yaml': cm('a'),
         'deploy/b.yaml': cm('b', other),
         'deploy/c.yaml': cm('c'),
-        'deploy/role.yaml': `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: { name: ${role} }\nrules: []\n`,
+        'deploy/role.yaml': `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: { name: ${role}, labels: { ${TEST_NAMESPACE_LABEL}: "true" } }\nrules: []\n`,
       },
       'three kinds of places',
     );

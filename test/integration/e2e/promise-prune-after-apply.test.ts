@@ -71,7 +71,7 @@ spec: { ports: [{ port: 999999 }] }
     const r = await baselineThen(fx, {
       'deploy/gadget.yaml': `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
-metadata: { name: gadgets.${group} }
+metadata: { name: gadgets.${group}, labels: { ${TEST_NAMESPACE_LABEL}: "true" } }
 spec:
   group: ${group}
   scope: Cluster

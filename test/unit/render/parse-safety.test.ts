@@ -113,13 +113,19 @@ describe('parseFile refuses unsafe input', () => {
     expect(parsed.exhausted).toBe(true);
   });
 
-  it('reports nesting too deep for the parser as a YAML error', () => {
-    const deep = `${'['.repeat(3000)}${']'.repeat(3000)}`;
-    expect(
-      parseErrors(`a: 1
----
-${deep}
-`),
-    ).toEqual(['f.yaml:3 (document 2): YAML syntax error: Maximum call stack size exceeded']);
+  it('caps the nesting depth at the default maxDepth of 200', () => {
+    const nested = (levels: number) =>
+      Array.from({ length: levels }, (_, i) => `${'  '.repeat(i)}k${i}:`).join('\n') + ' 1\n';
+    expect(parseErrors(nested(200))).toEqual([]);
+    expect(parseErrors(nested(201))).toEqual([
+      'f.yaml:201 (document 1): nesting is deeper than 200 levels (limit maxDepth)',
+    ]);
+  });
+
+  it('refuses nesting far deeper than maxDepth with the depth limit, not with a parser stack overflow', () => {
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    expect(parseErrors(`a: 1\n---\n${deep}\n`)).toEqual([
+      'f.yaml:3 (document 2): nesting is deeper than 200 levels (limit maxDepth)',
+    ]);
   });
 });
