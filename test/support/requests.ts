@@ -2,7 +2,7 @@
 // sent (pause the sync at an exact point, change the cluster meanwhile, or fail the request as a lost
 // connection would). The requests themselves go to the real API server unchanged.
 import type { Kube } from '../../src/kube/objects.ts';
-import type { KubeRequest, KubeResponse } from '../../src/kube/client.ts';
+import type { KubeClient, KubeRequest, KubeResponse } from '../../src/kube/client.ts';
 
 /** One request the tap saw: `seq` when it started and `done` when it ended, on one shared counter. */
 export interface TappedRequest {
@@ -28,13 +28,23 @@ export interface RequestTap {
   restore(): void;
 }
 
-/** Starts recording the requests of `kube`, calling `before` (if given) ahead of each one. */
+type Request = (this: KubeClient, req: KubeRequest) => Promise<KubeResponse>;
+type View = (this: KubeClient, ...args: unknown[]) => KubeClient;
+
+/**
+ * Starts recording the requests of `kube`, calling `before` (if given) ahead of each one. The tap sits on the
+ * client class and only acts for `kube.client` and views derived from it (a client may hand each run a view
+ * with its own counters), so it sees every request a reconcile makes through that Kube.
+ */
 export function tapRequests(kube: Kube, before?: BeforeRequest): RequestTap {
-  const client = kube.client;
-  const original = client.request;
+  const proto = Object.getPrototypeOf(kube.client) as { request: Request; view?: View };
+  const originalRequest = proto.request;
+  const originalView = proto.view;
+  const ours = new WeakSet<object>([kube.client]);
   const log: TappedRequest[] = [];
   let clock = 0;
-  client.request = async function tapped(req: KubeRequest): Promise<KubeResponse> {
+  proto.request = async function tapped(this: KubeClient, req: KubeRequest): Promise<KubeResponse> {
+    if (!ours.has(this)) return originalRequest.call(this, req);
     const seen: TappedRequest = {
       seq: ++clock,
       verb: req.verb ?? req.method,
@@ -45,7 +55,7 @@ export function tapRequests(kube: Kube, before?: BeforeRequest): RequestTap {
     log.push(seen);
     try {
       await before?.(req, seen);
-      const res = await original.call(client, req);
+      const res = await originalRequest.call(this, req);
       seen.status = res.status;
       return res;
     } catch (err) {
@@ -55,11 +65,19 @@ export function tapRequests(kube: Kube, before?: BeforeRequest): RequestTap {
       seen.done = ++clock;
     }
   };
+  if (originalView) {
+    proto.view = function view(this: KubeClient, ...args: unknown[]): KubeClient {
+      const v = originalView.apply(this, args);
+      if (ours.has(this)) ours.add(v);
+      return v;
+    };
+  }
   return {
     log,
     only: (...verbs) => log.filter((r) => verbs.includes(r.verb)),
     restore: () => {
-      client.request = original;
+      proto.request = originalRequest;
+      if (originalView) proto.view = originalView;
     },
   };
 }

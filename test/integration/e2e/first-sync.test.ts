@@ -83,8 +83,6 @@ describe('first sync', () => {
     const tap = tapRequests(fx.kube);
     const r = await fx.sync().finally(() => tap.restore());
 
-    expect(r.error).toBeUndefined();
-    expect(r.outcome).toBe('synced');
     // The writes themselves go in stage order: each stage starts once the one before it has been answered
     // (and, for the CRD, is served), whatever order the result lists them in.
     const writes = tap.only('APPLY').filter((w) => !w.path.includes('/configmaps/gitops-agent.'));
@@ -96,6 +94,8 @@ describe('first sync', () => {
     expect(lastEnd(to('namespaces', 'customresourcedefinitions'))).toBeLessThan(
       firstStart(to('secrets', 'configmaps', 'services', 'deployments', 'widgets')),
     );
+    expect(r.error).toBeUndefined();
+    expect(r.outcome).toBe('synced');
     expect(r.changes.map((c) => `${c.action} ${c.ref.kind}`)).toEqual([
       'created Namespace',
       'created CustomResourceDefinition',
