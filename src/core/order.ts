@@ -53,11 +53,6 @@ export function compareApplyOrder(a: ObjectRef, b: ObjectRef): number {
   return cmp(a.group, b.group) || cmp(a.kind, b.kind) || cmp(a.namespace, b.namespace) || cmp(a.name, b.name);
 }
 
-/** Compares refs in prune order: the reverse of apply order, so Namespaces and CRDs go last. */
-export function comparePruneOrder(a: ObjectRef, b: ObjectRef): number {
-  return compareApplyOrder(b, a);
-}
-
 function kindRank(kind: string): number {
   const i = KIND_ORDER.indexOf(kind);
   return i < 0 ? KIND_ORDER.length : i;

@@ -1,7 +1,10 @@
 // vitest globalSetup of the integration project: starts one real control plane for the whole run and hands
-// its kubeconfig and version to the tests (see test/support/cluster.ts).
+// its kubeconfig and version to the tests (see test/support/cluster.ts); at the end it checks that no test
+// left a labelled namespace or cluster-scoped object behind.
+import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { startControlPlane } from '../cluster/control-plane.ts';
+import { TEST_NAMESPACE_LABEL } from '../support/labels.ts';
 
 /** Starts the control plane, provides `kubeconfig` and `kubeVersion`, and returns the teardown that stops it. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -12,6 +15,34 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('kubeconfig', cp.kubeconfig);
   project.provide('kubeVersion', cp.version);
   return async () => {
-    await cp.stop();
+    let leftovers: string[];
+    try {
+      leftovers = labelledLeftovers(cp.kubeconfig);
+    } finally {
+      await cp.stop();
+    }
+    if (leftovers.length > 0)
+      throw new Error(`tests left these objects behind (not being deleted): ${leftovers.join(', ')}`);
   };
+}
+
+/** Objects carrying the test label that nobody is deleting: a test forgot its cleanup. */
+function labelledLeftovers(kubeconfig: string): string[] {
+  const out = execFileSync(
+    'kubectl',
+    [
+      `--kubeconfig=${kubeconfig}`,
+      'get',
+      'namespaces,clusterroles,customresourcedefinitions',
+      '-l',
+      TEST_NAMESPACE_LABEL,
+      '-o',
+      'json',
+    ],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
+  const items = (JSON.parse(out) as { items: { kind: string; metadata: Record<string, unknown> }[] }).items;
+  return items
+    .filter((o) => o.metadata['deletionTimestamp'] === undefined)
+    .map((o) => `${o.kind}/${String(o.metadata['name'])}`);
 }

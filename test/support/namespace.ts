@@ -1,6 +1,7 @@
 // Per-test namespaces, so integration tests sharing one control plane never see each other's objects.
 import { randomBytes } from 'node:crypto';
 import { kubectl } from './cluster.ts';
+import { TEST_NAMESPACE_LABEL } from './labels.ts';
 
 /** A namespace created for one test; cleanup() deletes it without waiting for finalization. */
 export interface TestNamespace {
@@ -8,8 +9,7 @@ export interface TestNamespace {
   cleanup(): Promise<void>;
 }
 
-/** Label put on every test namespace, so leftovers can be found with a label selector. */
-export const TEST_NAMESPACE_LABEL = 'gitops-agent.test/ephemeral';
+export { TEST_NAMESPACE_LABEL } from './labels.ts';
 
 /** Creates a uniquely named namespace `<prefix>-<random>` (prefix sanitised to a DNS label). */
 export async function createTestNamespace(prefix: string): Promise<TestNamespace> {

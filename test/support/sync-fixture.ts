@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import type { SyncResult, SyncTarget } from '../../src/core/types.ts';
-import { reconcile, type ReconcileOptions } from '../../src/sync/reconcile.ts';
+import { reconcile, type ReconcileDeps, type ReconcileOptions } from '../../src/sync/reconcile.ts';
 import { Kube } from '../../src/kube/objects.ts';
 import { kubeconfigPath, kubectl } from './cluster.ts';
 import { createTestNamespace } from './namespace.ts';
@@ -18,12 +18,19 @@ export interface SyncFixture {
   namespace: string;
   target: SyncTarget;
   kube: Kube;
-  /** Runs reconcile once; `requests` on the result counts API requests by verb label. */
+  /**
+   * Runs reconcile once; `requests` on the result counts API requests by verb label, `methods` by HTTP method
+   * (of `deps.kube` when given, else of the fixture's own client).
+   */
   sync(
     options?: ReconcileOptions,
     overrides?: Partial<SyncTarget>,
+    deps?: Partial<ReconcileDeps>,
   ): Promise<SyncResult & { methods: Record<string, number> }>;
-  /** Runs the real CLI (`bin/gitops-agent.mjs`) against this target. */
+  /**
+   * Runs the real CLI (`bin/gitops-agent.mjs`) against this target. The fixture's `--kubeconfig`,
+   * `--health-timeout` and `--cache-dir` are left out when `extra` passes its own, so the caller's always wins.
+   */
   cli(command: 'sync' | 'diff', extra?: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   cleanup(): Promise<void>;
 }
@@ -51,17 +58,23 @@ export async function syncFixture(server: GitServer, prefix: string): Promise<Sy
     namespace: ns.name,
     target,
     kube,
-    async sync(options = {}, overrides = {}) {
-      const before = { ...kube.client.methods };
-      const result = await reconcile({ ...target, ...overrides }, deps, options);
+    async sync(options = {}, overrides = {}, extraDeps = {}) {
+      const client = (extraDeps.kube ?? kube).client;
+      const before = { ...client.methods };
+      const result = await reconcile({ ...target, ...overrides }, { ...deps, ...extraDeps }, options);
       const methods = Object.fromEntries(
-        Object.entries(kube.client.methods)
+        Object.entries(client.methods)
           .map(([m, n]) => [m, n - (before[m] ?? 0)] as const)
           .filter(([, n]) => n > 0),
       );
       return { ...result, methods };
     },
     cli(command, extra = []) {
+      const defaults: [string, string][] = [
+        ['--kubeconfig', kubeconfigPath()],
+        ['--cache-dir', cacheDir],
+        ['--health-timeout', '60'],
+      ];
       const args = [
         'bin/gitops-agent.mjs',
         command,
@@ -73,12 +86,7 @@ export async function syncFixture(server: GitServer, prefix: string): Promise<Sy
         ns.name,
         '--name',
         ns.name,
-        '--kubeconfig',
-        kubeconfigPath(),
-        '--cache-dir',
-        cacheDir,
-        '--health-timeout',
-        '60',
+        ...defaults.filter(([flag]) => !extra.includes(flag)).flat(),
         ...extra,
       ];
       return new Promise((resolve, reject) => {

@@ -49,7 +49,8 @@ describe('objects first created with client-side kubectl apply', () => {
     expect(live.metadata.labels.tier).toBe('web');
 
     const settled = await fx.sync();
-    expect(settled.changes.every((c) => c.action === 'unchanged')).toBe(true);
+    expect(settled.outcome).toBe('synced');
+    expect(actions(settled)).toEqual({ 'Deployment/legacy': 'unchanged' });
     expect(settled.methods.PATCH ?? 0).toBe(0);
   });
 });

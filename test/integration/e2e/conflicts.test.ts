@@ -106,5 +106,9 @@ describe('health', () => {
       /InProgress +Deployment\.apps\/.+\/web: (Available|Ready|Deployment not Available|ReplicaSet not Available)/,
     );
     expect(r.stdout).toMatch(/Result: unhealthy/);
+    // The 3 s given here won, not the fixture's 60 s: the wait lasted at least 3 s and ended long before 60.
+    const waited = Number(/health (\d+)ms/.exec(r.stdout)?.[1]);
+    expect(waited).toBeGreaterThanOrEqual(2900);
+    expect(waited).toBeLessThan(30_000);
   });
 });

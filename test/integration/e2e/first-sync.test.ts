@@ -2,17 +2,21 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { actions, getLive, useSyncFixtures } from '../../support/sync-fixture.ts';
 import { kubeconfigPath, kubectl } from '../../support/cluster.ts';
+import { expectedApplySetId } from '../../support/inventory.ts';
+import { TEST_NAMESPACE_LABEL } from '../../support/namespace.ts';
+import { tapRequests, type TappedRequest } from '../../support/requests.ts';
 
 const suite = useSyncFixtures();
 
 /** A full application: Namespace, CRD and one of its resources, ConfigMap, Secret, Service and Deployment. */
 function app(ns: string, appNs: string, group: string): Record<string, string> {
   return {
-    'deploy/namespace.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${appNs}\n`,
+    'deploy/namespace.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${appNs}\n  labels: { ${TEST_NAMESPACE_LABEL}: "true" }\n`,
     'deploy/crd.yaml': `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
   name: widgets.${group}
+  labels: { ${TEST_NAMESPACE_LABEL}: "true" }
 spec:
   group: ${group}
   scope: Namespaced
@@ -76,8 +80,20 @@ describe('first sync', () => {
     suite.onCleanup(() => kubectl(['delete', 'crd', `widgets.${group}`, '--wait=false']));
     await fx.repo.commit(app(fx.namespace, appNs, group), 'app');
 
-    const r = await fx.sync();
+    const tap = tapRequests(fx.kube);
+    const r = await fx.sync().finally(() => tap.restore());
 
+    // The writes themselves go in stage order: each stage starts once the one before it has been answered
+    // (and, for the CRD, is served), whatever order the result lists them in.
+    const writes = tap.only('APPLY').filter((w) => !w.path.includes('/configmaps/gitops-agent.'));
+    const to = (...resources: string[]) =>
+      writes.filter((w) => resources.includes(w.path.split('/').at(-2) ?? ''));
+    const lastEnd = (ws: TappedRequest[]) => Math.max(...ws.map((w) => w.done ?? Infinity));
+    const firstStart = (ws: TappedRequest[]) => Math.min(...ws.map((w) => w.seq));
+    expect(writes).toHaveLength(7);
+    expect(lastEnd(to('namespaces', 'customresourcedefinitions'))).toBeLessThan(
+      firstStart(to('secrets', 'configmaps', 'services', 'deployments', 'widgets')),
+    );
     expect(r.error).toBeUndefined();
     expect(r.outcome).toBe('synced');
     expect(r.changes.map((c) => `${c.action} ${c.ref.kind}`)).toEqual([
@@ -97,13 +113,14 @@ describe('first sync', () => {
       spec: Record<string, unknown>;
     };
     expect(widget.spec).toEqual({ size: 5, color: 'blue' });
+    const id = expectedApplySetId(`gitops-agent.${fx.namespace}`, fx.namespace);
     const listed = await kubectl([
       'get',
       'cm,secret,svc,deploy',
       '-n',
       appNs,
       '-l',
-      `applyset.kubernetes.io/part-of`,
+      `applyset.kubernetes.io/part-of=${id}`,
       '-o',
       'name',
     ]);

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -36,6 +36,8 @@ describe('a kubeconfig whose user is an exec plugin', () => {
       expect(kube.client.counts.GET).toBe(1);
     } finally {
       kube.close();
+      // The plugin script holds a copy of the admin key.
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,12 +1,17 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { resolveTarget } from '../../../src/cli/target.ts';
 import { parseCli } from '../../../src/cli/args.ts';
 
+const dirs: string[] = [];
+afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
 async function configFile(text: string): Promise<string> {
-  const path = join(await mkdtemp(join(tmpdir(), 'gitops-cli-')), 'target.yaml');
+  const dir = await mkdtemp(join(tmpdir(), 'gitops-cli-'));
+  dirs.push(dir);
+  const path = join(dir, 'target.yaml');
   await writeFile(path, text);
   return path;
 }

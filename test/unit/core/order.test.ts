@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareApplyOrder, comparePruneOrder, stageOf } from '../../../src/core/order.ts';
+import { compareApplyOrder, stageOf } from '../../../src/core/order.ts';
 import type { ObjectRef } from '../../../src/core/types.ts';
 
 const ref = (kind: string, namespace = '', name = 'x', group = ''): ObjectRef => ({
@@ -22,7 +22,7 @@ describe('stageOf', () => {
   });
 });
 
-describe('apply and prune order', () => {
+describe('apply order', () => {
   const refs = [
     ref('Deployment', 'b', 'web', 'apps'),
     ref('Widget', 'a', 'w', 'example.com'),
@@ -50,11 +50,5 @@ describe('apply and prune order', () => {
       'Deployment/b/web',
       'Widget/a/w',
     ]);
-  });
-
-  it('prunes in exactly the reverse order, so Namespaces and CRDs go last', () => {
-    expect([...refs].sort(comparePruneOrder).map(fmt)).toEqual(
-      [...refs].sort(compareApplyOrder).map(fmt).reverse(),
-    );
   });
 });

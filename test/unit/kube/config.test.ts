@@ -1,11 +1,12 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConnection } from '../../../src/kube/config.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 let dir = '';
+afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
 async function kubeconfig(name: string, text: string): Promise<string> {
   dir ||= await mkdtemp(join(tmpdir(), 'gitops-kubeconfig-'));
   const path = join(dir, name);

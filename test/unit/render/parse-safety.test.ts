@@ -113,6 +113,15 @@ describe('parseFile refuses unsafe input', () => {
     expect(parsed.exhausted).toBe(true);
   });
 
+  it('caps the nesting depth at the default maxDepth of 200', () => {
+    const nested = (levels: number) =>
+      Array.from({ length: levels }, (_, i) => `${'  '.repeat(i)}k${i}:`).join('\n') + ' 1\n';
+    expect(parseErrors(nested(200))).toEqual([]);
+    expect(parseErrors(nested(201))).toEqual([
+      'f.yaml:201 (document 1): nesting is deeper than 200 levels (limit maxDepth)',
+    ]);
+  });
+
   it('reports nesting too deep for the parser as the depth limit', () => {
     const deep = `${'['.repeat(3000)}${']'.repeat(3000)}`;
     expect(
