@@ -4,6 +4,7 @@ import type {
   Inventory,
   MemberRecord,
   ObjectKey,
+  ObjectRef,
   Plan,
 } from '../core/types.ts';
 import { groupKind, objectKey } from '../core/refs.ts';
@@ -42,17 +43,26 @@ export function recordsAfter(inventory: Inventory, plan: Plan, outcome: ApplyOut
   };
 }
 
-/** The inventory after a prune that failed part-way: objects not deleted stay recorded so the next sync retries. */
-export function withUndeleted(contents: Contents, inventory: Inventory, pruned: ChangeSetEntry[]): Contents {
+/**
+ * The inventory after a prune that failed part-way: every object that was to be deleted and is not gone (its
+ * delete failed, or a failure stopped the prune before its stage) stays recorded, so the next sync retries.
+ */
+export function withUndeleted(
+  contents: Contents,
+  inventory: Inventory,
+  planned: readonly { ref: ObjectRef }[],
+  pruned: ChangeSetEntry[],
+): Contents {
   const members = new Map(contents.members);
   const groupKinds = new Set(contents.groupKinds);
   const namespaces = new Set(contents.namespaces);
-  for (const p of pruned) {
-    if (p.action !== 'failed') continue;
-    const key = objectKey(p.ref);
+  const deleted = new Set(pruned.filter((p) => p.action === 'deleted').map((p) => objectKey(p.ref)));
+  for (const { ref } of planned) {
+    const key = objectKey(ref);
+    if (deleted.has(key)) continue;
     members.set(key, inventory.members.get(key) ?? {});
-    groupKinds.add(groupKind(p.ref));
-    if (p.ref.namespace) namespaces.add(p.ref.namespace);
+    groupKinds.add(groupKind(ref));
+    if (ref.namespace) namespaces.add(ref.namespace);
   }
   return { members, groupKinds: [...groupKinds], namespaces: [...namespaces] };
 }

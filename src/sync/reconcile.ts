@@ -116,7 +116,7 @@ export async function reconcile(
     if (!applied.ok) return run.fail('apply', failures(applied.changes), applied.changes, applied.retryable);
     const pruned = await run.stage('prune', () => executePrune(kube, prune, FIELD_MANAGER));
     const records = keepRanJobs(
-      withUndeleted(recordsAfter(inventory, plan, applied), inventory, pruned),
+      withUndeleted(recordsAfter(inventory, plan, applied), inventory, prune.delete, pruned),
       inventory,
       plan.entries,
     );

@@ -1,4 +1,5 @@
 // The layering rule of eslint.config.js, run on source text placed in each layer: a wrong import must fail lint.
+// ESLint's first start loads typescript-eslint, seconds on a loaded machine, hence the long timeouts.
 import { describe, expect, it } from 'vitest';
 import { ESLint } from 'eslint';
 
@@ -22,9 +23,13 @@ describe('import layering', () => {
     ['src/sync/reconcile.ts', '../agent/agent.ts'],
     ['src/agent/agent.ts', '../cli/main.ts'],
     ['src/render/kinds/x.ts', '../../plan/diff.ts'],
-  ])('%s may not import %s', async (file, from) => {
-    expect(await restricted(file, from)).toBe(true);
-  });
+  ])(
+    '%s may not import %s',
+    async (file, from) => {
+      expect(await restricted(file, from)).toBe(true);
+    },
+    60_000,
+  );
 
   it.each([
     ['src/kube/client.ts', '../core/errors.ts'],
@@ -33,7 +38,11 @@ describe('import layering', () => {
     ['src/agent/agent.ts', '../sync/reconcile.ts'],
     ['src/cli/main.ts', '../agent/agent.ts'],
     ['src/health/kinds/job.ts', '../../core/types.ts'],
-  ])('%s may import %s', async (file, from) => {
-    expect(await restricted(file, from)).toBe(false);
-  });
+  ])(
+    '%s may import %s',
+    async (file, from) => {
+      expect(await restricted(file, from)).toBe(false);
+    },
+    60_000,
+  );
 });
