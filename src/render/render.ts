@@ -9,6 +9,7 @@ import type {
   SourceSnapshot,
 } from '../core/types.ts';
 import { DEFAULT_RENDER_LIMITS } from './limits.ts';
+import { objectSizeProblem } from './object-size.ts';
 import type { RenderLimits } from './limits.ts';
 import { flattenDocument } from './list.ts';
 import { parseFile } from './parse.ts';
@@ -55,8 +56,10 @@ export async function render(snapshot: SourceSnapshot, options: RenderOptions): 
           break read;
         }
         const checked = validateObject(candidate.value);
-        if (checked.ok) manifests.push({ object: checked.object, source: candidate.source });
-        else errors.push(fail(checked.message, candidate.source));
+        const tooBig = checked.ok ? objectSizeProblem(checked.object, limits.maxObjectBytes) : undefined;
+        if (!checked.ok) errors.push(fail(checked.message, candidate.source));
+        else if (tooBig) errors.push(fail(tooBig, candidate.source));
+        else manifests.push({ object: checked.object, source: candidate.source });
       }
     }
   }

@@ -18,6 +18,7 @@ export async function fetchSource(options: SourceOptions): Promise<SourceSnapsho
     maxFileBytes: options.maxFileBytes ?? DEFAULT_SOURCE_OPTIONS.maxFileBytes,
     maxTotalBytes: options.maxTotalBytes ?? DEFAULT_SOURCE_OPTIONS.maxTotalBytes,
     maxFiles: options.maxFiles ?? DEFAULT_SOURCE_OPTIONS.maxFiles,
+    maxFetchBytes: options.maxFetchBytes ?? DEFAULT_SOURCE_OPTIONS.maxFetchBytes,
   };
   const { url, auth } = splitUrlCredentials(options.url, options.auth);
   normalizePath(options.path);

@@ -53,6 +53,7 @@ export async function reconcile(
         path: target.path,
         cacheDir: deps.cacheDir,
         auth: deps.auth,
+        ...target.limits,
       }),
     );
     run.result.commit = snapshot.commit;
@@ -61,6 +62,7 @@ export async function reconcile(
         path: target.path,
         defaultNamespace: target.namespace,
         scopeOf: kube.discovery.scopeOf,
+        limits: target.limits,
       }),
     );
     const inventory = await run.stage('inventory', () =>
