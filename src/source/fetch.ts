@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as git from 'isomorphic-git';
-import { collectGarbage } from '../core/memory.ts';
 import type { HttpClient } from 'isomorphic-git';
 import { AgentError } from '../core/errors.ts';
 import { objectType, peelToCommit, type ObjectStore } from './objects.ts';
 import { listRemoteRefs, resolveRemoteRef } from './remote.ts';
+import { uploadPack } from './upload-pack.ts';
 
 /** How to reach the remote and where its objects go. */
 export interface FetchContext extends ObjectStore {
@@ -12,6 +12,8 @@ export interface FetchContext extends ObjectStore {
   /** Repository URL without credentials. */
   url: string;
   headers: Record<string, string>;
+  /** The largest pack one fetch may download, in bytes. */
+  maxFetchBytes: number;
 }
 
 /** The commit a ref resolved to, and whether objects had to be fetched for it. */
@@ -20,10 +22,9 @@ export interface FetchResult {
   fetched: boolean;
 }
 
-// The last commit fetched; isomorphic-git offers the server only this one ref as a "have", so keeping it
-// current is what makes each fetch incremental.
+// The last commit fetched; it is offered to the server as the one "have", so keeping it current is what
+// makes each fetch incremental.
 const LAST_REF = 'refs/gitops/last';
-const GC_EVERY_OBJECTS = 1000;
 
 /** Makes sure the commit `ref` names is present, asking the remote first and fetching only when needed. */
 export async function ensureCommit(ctx: FetchContext, ref: string): Promise<FetchResult> {
@@ -33,14 +34,9 @@ export async function ensureCommit(ctx: FetchContext, ref: string): Promise<Fetc
   if ((await objectType(ctx, known)) !== undefined) {
     return { commit: await peelToCommit(ctx, known, ref), fetched: false };
   }
-  const result = await fetchPack(ctx, {
-    ref: LAST_REF,
-    remoteRef: remote.name,
-    singleBranch: true,
-    tags: false,
-  });
-  // The ref may have moved since it was listed: what the fetch brought is newer.
-  const commit = await peelToCommit(ctx, result.fetchHead ?? remote.oid, ref);
+  // The object listed is the one asked for, so a ref that moves meanwhile cannot mix two commits.
+  await fetchPack(ctx, [remote.oid]);
+  const commit = await peelToCommit(ctx, remote.oid, ref);
   await remember(ctx, commit);
   return { commit, fetched: true };
 }
@@ -49,7 +45,14 @@ export async function ensureCommit(ctx: FetchContext, ref: string): Promise<Fetc
 // tag is fetched, since the server cannot be asked for an unadvertised commit directly.
 async function ensureSha(ctx: FetchContext, sha: string): Promise<FetchResult> {
   if ((await objectType(ctx, sha)) === 'commit') return { commit: sha, fetched: false };
-  await fetchPack(ctx, { ref: LAST_REF, remoteRef: 'HEAD', singleBranch: false, tags: true });
+  const refs = await listRemoteRefs(ctx);
+  const tips = refs.filter(
+    (r) => r.ref === 'HEAD' || r.ref.startsWith('refs/heads/') || r.ref.startsWith('refs/tags/'),
+  );
+  const wants: string[] = [];
+  for (const oid of new Set(tips.map((r) => r.oid)))
+    if ((await objectType(ctx, oid)) === undefined) wants.push(oid);
+  await fetchPack(ctx, wants);
   if ((await objectType(ctx, sha)) !== 'commit') {
     throw new AgentError('source', `commit ${sha} not found in ${ctx.url} (fetched all branches and tags)`, {
       retryable: true,
@@ -63,30 +66,11 @@ async function remember(store: ObjectStore, commit: string): Promise<void> {
   await git.writeRef({ fs, gitdir: store.gitdir, ref: LAST_REF, value: commit, force: true });
 }
 
-/**
- * git.fetch with the context's connection, collecting garbage every 1,000 objects while the pack is indexed:
- * isomorphic-git inflates each object with a new pako.Inflate (about 60 KB of buffers each,
- * src/utils/git-list-pack.js), so a 5,000-object clone made about 160 MB of garbage faster than V8 collected
- * it (see isomorphic-git/isomorphic-git#2298 on its memory use).
- */
-function fetchPack(
-  ctx: FetchContext,
-  what: { ref: string; remoteRef: string; singleBranch: boolean; tags: boolean },
-): Promise<git.FetchResult> {
-  let next = GC_EVERY_OBJECTS;
-  return git.fetch({
-    fs,
-    http: ctx.http,
-    gitdir: ctx.gitdir,
-    cache: ctx.cache,
-    url: ctx.url,
-    headers: ctx.headers,
-    ...what,
-    // Small packs (every poll that brings a commit or two) never pay for a collection.
-    onProgress: ({ phase, loaded }) => {
-      if (phase !== 'Receiving objects' || loaded < next) return;
-      next = loaded + GC_EVERY_OBJECTS;
-      collectGarbage();
-    },
-  });
+// Fetches what `wants` reach that the store lacks, offering the last fetched commit as what it has; the new
+// pack is streamed to disk and indexed there (upload-pack.ts), then the reader picks it up.
+async function fetchPack(ctx: FetchContext, wants: string[]): Promise<void> {
+  const last = await git.resolveRef({ fs, gitdir: ctx.gitdir, ref: LAST_REF }).catch(() => undefined);
+  const haves = last && (await objectType(ctx, last)) === 'commit' ? [last] : [];
+  await uploadPack({ ...ctx, wants, haves, maxBytes: ctx.maxFetchBytes });
+  await ctx.objects.refresh();
 }

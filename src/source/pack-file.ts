@@ -1,0 +1,136 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { createInflate, inflateSync } from 'node:zlib';
+import { corrupt } from './pack-format.ts';
+
+const WINDOW_BYTES = 4 << 20;
+const STREAM_CHUNK = 1 << 20;
+
+/**
+ * A pack (or any file) read through positioned reads and one small window, so a pack of any size costs a few
+ * MiB of memory however its objects are visited.
+ */
+export class PackFile {
+  private window: Buffer = Buffer.alloc(0);
+  private windowStart = 0;
+  private readonly handle: FileHandle;
+  /** Size of the file in bytes. */
+  readonly size: number;
+
+  private constructor(handle: FileHandle, size: number) {
+    this.handle = handle;
+    this.size = size;
+  }
+
+  /** Opens `path` for reading. */
+  static async open(path: string): Promise<PackFile> {
+    const handle = await open(path, 'r');
+    return new PackFile(handle, (await handle.stat()).size);
+  }
+
+  /** Up to `length` bytes at `position` (fewer at the end of the file); valid until the next call. */
+  async bytes(position: number, length: number): Promise<Buffer> {
+    const end = Math.min(position + length, this.size);
+    if (position < this.windowStart || end > this.windowStart + this.window.length) {
+      const want = Math.max(end - position, Math.min(WINDOW_BYTES, this.size - position));
+      this.window = await this.readFresh(position, want);
+      this.windowStart = position;
+    }
+    return this.window.subarray(position - this.windowStart, end - this.windowStart);
+  }
+
+  /** A new buffer of up to `length` bytes at `position`, outside the window. */
+  async readFresh(position: number, length: number): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(Math.max(0, Math.min(length, this.size - position)));
+    let done = 0;
+    while (done < buf.length) {
+      const { bytesRead } = await this.handle.read(buf, done, buf.length - done, position + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return buf.subarray(0, done);
+  }
+
+  /**
+   * Inflates the zlib stream starting at `start` (ending before `limit`) in one go when it is small, else in
+   * chunks handed to `onData`; resolves with the compressed length, and the data when `keep` is set.
+   */
+  async inflate(
+    start: number,
+    limit: number,
+    expected: number,
+    opts: { keep: boolean; onData?: (chunk: Buffer) => void },
+  ): Promise<{ consumed: number; data?: Buffer }> {
+    // A deflate stream of n bytes is at most about n + n/1000 + 12 bytes long (zlib's deflateBound).
+    const bound = Math.min(limit - start, expected + Math.floor(expected / 256) + 64);
+    if (opts.keep || expected <= WINDOW_BYTES / 2) {
+      const compressed =
+        bound <= WINDOW_BYTES ? await this.bytes(start, bound) : await this.readFresh(start, bound);
+      const result = tryInflate(compressed);
+      if (result) {
+        if (result.data.length !== expected) throw corrupt('object size differs from its header');
+        opts.onData?.(result.data);
+        return { consumed: result.consumed, data: opts.keep ? result.data : undefined };
+      }
+    }
+    const chunks: Buffer[] = [];
+    const consumed = await this.inflateStream(start, limit, expected, (chunk) => {
+      if (opts.keep) chunks.push(chunk);
+      opts.onData?.(chunk);
+    });
+    return { consumed, data: opts.keep ? Buffer.concat(chunks) : undefined };
+  }
+
+  /** Closes the file. */
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+
+  private async inflateStream(
+    start: number,
+    limit: number,
+    expected: number,
+    onData?: (chunk: Buffer) => void,
+  ): Promise<number> {
+    const inflate = createInflate();
+    let produced = 0;
+    let ended = false;
+    inflate.on('data', (chunk: Buffer) => {
+      produced += chunk.length;
+      onData?.(chunk);
+    });
+    const done = new Promise<void>((resolve, reject) => {
+      inflate.once('end', () => {
+        ended = true;
+        resolve();
+      });
+      inflate.once('error', reject);
+    });
+    let position = start;
+    while (!ended && position < limit) {
+      const chunk = await this.readFresh(position, Math.min(STREAM_CHUNK, limit - position));
+      position += chunk.length;
+      const written = new Promise<void>((resolve, reject) =>
+        inflate.write(chunk, (err) => (err ? reject(err) : resolve())),
+      );
+      // Once the stream's end is inside a chunk, zlib drops the rest and may never call back for it.
+      await Promise.race([written, done]);
+    }
+    if (!ended) inflate.end();
+    await done.catch((err: unknown) => Promise.reject(corrupt(`zlib: ${(err as Error).message}`)));
+    if (produced !== expected) throw corrupt('object size differs from its header');
+    return inflate.bytesWritten;
+  }
+}
+
+function tryInflate(compressed: Buffer): { data: Buffer; consumed: number } | undefined {
+  try {
+    const { buffer, engine } = inflateSync(compressed, { info: true }) as unknown as {
+      buffer: Buffer;
+      engine: { bytesWritten: number };
+    };
+    return { data: buffer, consumed: engine.bytesWritten };
+  } catch {
+    // Cut short by the bound, or corrupt: the streaming path tells which.
+    return undefined;
+  }
+}
