@@ -14,6 +14,8 @@ export interface FetchContext extends ObjectStore {
   headers: Record<string, string>;
   /** The largest pack one fetch may download, in bytes. */
   maxFetchBytes: number;
+  /** The deadline of the whole call. */
+  signal: AbortSignal;
 }
 
 /** The commit a ref resolved to, and whether objects had to be fetched for it. */

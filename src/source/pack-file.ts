@@ -1,9 +1,13 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { createInflate, inflateSync } from 'node:zlib';
+import { collectGarbage } from '../core/memory.ts';
 import { corrupt } from './pack-format.ts';
 
 const WINDOW_BYTES = 4 << 20;
 const STREAM_CHUNK = 1 << 20;
+// zlib's output chunks of a large object are garbage at once, and glibc keeps what V8 frees late as resident
+// memory (see core/memory.ts), so a long stream collects now and then.
+const COLLECT_EVERY_BYTES = 8 << 20;
 
 /**
  * A pack (or any file) read through positioned reads and one small window, so a pack of any size costs a few
@@ -50,6 +54,18 @@ export class PackFile {
     return buf.subarray(0, done);
   }
 
+  /** Reads up to `length` bytes at `position` into `buffer` (up to its size); returns the part filled. */
+  async readInto(buffer: Buffer, position: number, length: number): Promise<Buffer> {
+    const want = Math.min(buffer.length, length, this.size - position);
+    let done = 0;
+    while (done < want) {
+      const { bytesRead } = await this.handle.read(buffer, done, want - done, position + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return buffer.subarray(0, done);
+  }
+
   /**
    * Inflates the zlib stream starting at `start` (ending before `limit`) in one go when it is small, else in
    * chunks handed to `onData`; resolves with the compressed length, and the data when `keep` is set.
@@ -91,7 +107,7 @@ export class PackFile {
     expected: number,
     onData?: (chunk: Buffer) => void,
   ): Promise<number> {
-    const inflate = createInflate();
+    const inflate = createInflate({ chunkSize: 64 << 10 });
     let produced = 0;
     let ended = false;
     inflate.on('data', (chunk: Buffer) => {
@@ -106,9 +122,18 @@ export class PackFile {
       inflate.once('error', reject);
     });
     let position = start;
+    let sinceCollection = 0;
+    // One read buffer serves every chunk: each write is awaited before the buffer is filled again.
+    const buffer = Buffer.allocUnsafe(Math.min(STREAM_CHUNK, limit - start));
     while (!ended && position < limit) {
-      const chunk = await this.readFresh(position, Math.min(STREAM_CHUNK, limit - position));
+      const chunk = await this.readInto(buffer, position, limit - position);
+      if (chunk.length === 0) break;
       position += chunk.length;
+      sinceCollection += chunk.length;
+      if (sinceCollection >= COLLECT_EVERY_BYTES) {
+        sinceCollection = 0;
+        collectGarbage();
+      }
       const written = new Promise<void>((resolve, reject) =>
         inflate.write(chunk, (err) => (err ? reject(err) : resolve())),
       );

@@ -199,8 +199,8 @@ async function writeIdx(idxPath: string, e: Entries, trailer: Buffer): Promise<v
 async function crcOf(pack: PackFile, start: number, end: number): Promise<number> {
   if (end - start <= CRC_CHUNK) return crc32(await pack.bytes(start, end - start));
   let crc = 0;
-  for (let p = start; p < end; p += CRC_CHUNK)
-    crc = crc32(await pack.readFresh(p, Math.min(CRC_CHUNK, end - p)), crc);
+  const buffer = Buffer.allocUnsafe(CRC_CHUNK);
+  for (let p = start; p < end; p += CRC_CHUNK) crc = crc32(await pack.readInto(buffer, p, end - p), crc);
   return crc;
 }
 

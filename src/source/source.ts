@@ -35,7 +35,7 @@ export async function fetchSource(options: SourceOptions): Promise<SourceSnapsho
     let result: FetchResult;
     try {
       objects = await ObjectReader.open(repo.gitdir);
-      const ctx = { gitdir: repo.gitdir, objects, http, url, headers: authHeaders(auth), ...limits };
+      const ctx = { gitdir: repo.gitdir, objects, http, url, headers: authHeaders(auth), signal, ...limits };
       result = await withDeadline(ensureCommit(ctx, options.ref), signal);
     } catch (err) {
       await objects?.close();
