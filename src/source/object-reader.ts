@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants, inflateSync } from 'node:zlib';
 import { PackFile } from './pack-file.ts';
@@ -10,6 +10,7 @@ import {
   parseEntryHeader,
   REF_DELTA,
   typeOf,
+  type EntryHeader,
   type ObjectType,
 } from './pack-format.ts';
 
@@ -28,11 +29,16 @@ export interface TreeItem {
 }
 
 const HEADER_PROBE = 64;
+// Reads jump around the pack, so a window holds about one small object and the entries near it.
+const READ_WINDOW_BYTES = 64 << 10;
+const WHOLE_PACK_BYTES = 32 << 20;
 const CACHE_BYTES = 32 << 20;
 const CACHE_ITEM_BYTES = 1 << 20;
+const TYPE_CACHE_ENTRIES = 200_000;
 
 // One pack: its index held as the .idx file's bytes, and the pack read through a window on demand.
 interface Pack {
+  name: string;
   idx: Buffer;
   count: number;
   file: PackFile;
@@ -49,6 +55,7 @@ export class ObjectReader {
   private readonly packs = new Map<string, Pack>();
   private readonly cache = new Map<string, { type: ObjectType; data: Buffer }>();
   private cached = 0;
+  private readonly types = new Map<string, ObjectType>();
   private closed = false;
   private readonly gitdir: string;
 
@@ -74,8 +81,11 @@ export class ObjectReader {
       const idx = await readFile(join(dir, name));
       if (idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2)
         throw corrupt(`${name} is not a v2 index`);
-      const file = await PackFile.open(join(dir, name.replace(/\.idx$/, '.pack')));
-      this.packs.set(name, { idx, count: idx.readUInt32BE(8 + 255 * 4), file, ends: undefined });
+      const path = join(dir, name.replace(/\.idx$/, '.pack'));
+      // A small pack is read whole on first use (one read instead of one per object); a large one by window.
+      const size = (await stat(path)).size;
+      const file = await PackFile.open(path, size <= WHOLE_PACK_BYTES ? size : READ_WINDOW_BYTES);
+      this.packs.set(name, { name, idx, count: idx.readUInt32BE(8 + 255 * 4), file, ends: undefined });
     }
   }
 
@@ -94,7 +104,8 @@ export class ObjectReader {
     const hit = this.cache.get(oid);
     if (hit) return hit;
     const found = this.locate(oid);
-    const object = found ? await this.entry(found.pack, found.offset) : await this.readLoose(oid, false);
+    if (found) return this.entry(found.pack, found.offset);
+    const object = await this.readLoose(oid, false);
     if (object) this.remember(oid, object);
     return object && { type: object.type, data: object.data };
   }
@@ -143,6 +154,9 @@ export class ObjectReader {
   }
 
   private async entryInfo(pack: Pack, offset: number): Promise<ObjectInfo> {
+    const key = `${pack.name}:${offset}`;
+    const hit = this.cache.get(key);
+    if (hit) return { type: hit.type, size: hit.data.length };
     const h = parseEntryHeader(await pack.file.bytes(offset, HEADER_PROBE));
     if (h.code !== OFS_DELTA && h.code !== REF_DELTA) return { type: typeOf(h.code), size: h.size };
     // A delta states its result's size in its first bytes; only those are inflated.
@@ -150,16 +164,42 @@ export class ObjectReader {
     const head = inflateSync(await pack.file.bytes(start, HEADER_PROBE), {
       finishFlush: constants.Z_SYNC_FLUSH,
     });
-    const size = deltaResultSize(head);
-    const base =
-      h.code === OFS_DELTA
-        ? await this.entryInfo(pack, offset - (h.baseDistance ?? 0))
-        : await this.info(h.baseOid ?? '');
-    if (!base) throw corrupt(`delta base ${h.baseOid} missing`);
-    return { type: base.type, size };
+    return { type: await this.chainType(pack, offset, h), size: deltaResultSize(head) };
   }
 
+  // A delta has its chain's base type; types are remembered by position, so a chain is walked once.
+  private async chainType(pack: Pack, offset: number, h: EntryHeader): Promise<ObjectType> {
+    const key = `${pack.name}:${offset}`;
+    const known = this.types.get(key);
+    if (known) return known;
+    let type: ObjectType;
+    if (h.code === OFS_DELTA) {
+      const base = offset - (h.baseDistance ?? 0);
+      type = await this.chainType(pack, base, parseEntryHeader(await pack.file.bytes(base, HEADER_PROBE)));
+    } else if (h.code === REF_DELTA) {
+      const base = await this.info(h.baseOid ?? '');
+      if (!base) throw corrupt(`delta base ${h.baseOid} missing`);
+      type = base.type;
+    } else {
+      type = typeOf(h.code);
+    }
+    if (this.types.size >= TYPE_CACHE_ENTRIES) this.types.clear();
+    this.types.set(key, type);
+    return type;
+  }
+
+  // Entries are cached by position, so the bases of a delta chain are inflated once for all the objects
+  // that share them, not once per object read.
   private async entry(pack: Pack, offset: number): Promise<{ type: ObjectType; data: Buffer }> {
+    const key = `${pack.name}:${offset}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const object = await this.inflateEntry(pack, offset);
+    this.remember(key, object);
+    return object;
+  }
+
+  private async inflateEntry(pack: Pack, offset: number): Promise<{ type: ObjectType; data: Buffer }> {
     const h = parseEntryHeader(await pack.file.bytes(offset, HEADER_PROBE));
     const start = offset + h.headerLength;
     const end = this.endOf(pack, offset);
@@ -207,9 +247,9 @@ export class ObjectReader {
     return { type: type as ObjectType, size: Number(size), data: data.subarray(nul + 1) };
   }
 
-  private remember(oid: string, object: { type: ObjectType; data: Buffer }): void {
-    if (object.data.length > CACHE_ITEM_BYTES) return;
-    this.cache.set(oid, object);
+  private remember(key: string, object: { type: ObjectType; data: Buffer }): void {
+    if (object.data.length > CACHE_ITEM_BYTES || this.cache.has(key)) return;
+    this.cache.set(key, object);
     this.cached += object.data.length;
     for (const [key, value] of this.cache) {
       if (this.cached <= CACHE_BYTES) break;

@@ -3,7 +3,8 @@ import { createInflate, inflateSync } from 'node:zlib';
 import { collectGarbage } from '../core/memory.ts';
 import { corrupt } from './pack-format.ts';
 
-const WINDOW_BYTES = 4 << 20;
+// Objects up to this size are inflated in one call from one read; larger ones are streamed.
+const SMALL_OBJECT_BYTES = 2 << 20;
 const STREAM_CHUNK = 1 << 20;
 // zlib's output chunks of a large object are garbage at once, and glibc keeps what V8 frees late as resident
 // memory (see core/memory.ts), so a long stream collects now and then.
@@ -17,25 +18,30 @@ export class PackFile {
   private window: Buffer = Buffer.alloc(0);
   private windowStart = 0;
   private readonly handle: FileHandle;
+  private readonly windowBytes: number;
   /** Size of the file in bytes. */
   readonly size: number;
 
-  private constructor(handle: FileHandle, size: number) {
+  private constructor(handle: FileHandle, size: number, windowBytes: number) {
     this.handle = handle;
     this.size = size;
+    this.windowBytes = windowBytes;
   }
 
-  /** Opens `path` for reading. */
-  static async open(path: string): Promise<PackFile> {
+  /**
+   * Opens `path` for reading through a window of `windowBytes`: large for a sequential scan, small for
+   * random reads, where each miss reads a whole window.
+   */
+  static async open(path: string, windowBytes: number): Promise<PackFile> {
     const handle = await open(path, 'r');
-    return new PackFile(handle, (await handle.stat()).size);
+    return new PackFile(handle, (await handle.stat()).size, windowBytes);
   }
 
   /** Up to `length` bytes at `position` (fewer at the end of the file); valid until the next call. */
   async bytes(position: number, length: number): Promise<Buffer> {
     const end = Math.min(position + length, this.size);
     if (position < this.windowStart || end > this.windowStart + this.window.length) {
-      const want = Math.max(end - position, Math.min(WINDOW_BYTES, this.size - position));
+      const want = Math.max(end - position, Math.min(this.windowBytes, this.size - position));
       this.window = await this.readFresh(position, want);
       this.windowStart = position;
     }
@@ -78,9 +84,9 @@ export class PackFile {
   ): Promise<{ consumed: number; data?: Buffer }> {
     // A deflate stream of n bytes is at most about n + n/1000 + 12 bytes long (zlib's deflateBound).
     const bound = Math.min(limit - start, expected + Math.floor(expected / 256) + 64);
-    if (opts.keep || expected <= WINDOW_BYTES / 2) {
+    if (opts.keep || expected <= SMALL_OBJECT_BYTES) {
       const compressed =
-        bound <= WINDOW_BYTES ? await this.bytes(start, bound) : await this.readFresh(start, bound);
+        bound <= this.windowBytes ? await this.bytes(start, bound) : await this.readFresh(start, bound);
       const result = tryInflate(compressed);
       if (result) {
         if (result.data.length !== expected) throw corrupt('object size differs from its header');

@@ -14,6 +14,7 @@ import {
 } from './pack-format.ts';
 
 const HEADER_PROBE = 64;
+const SCAN_WINDOW_BYTES = 4 << 20;
 const CRC_CHUNK = 1 << 20;
 
 /** What indexing a pack found. */
@@ -47,7 +48,7 @@ export async function indexPack(
   idxPath: string,
   trailer: Buffer,
 ): Promise<PackIndexResult> {
-  const pack = await PackFile.open(packPath);
+  const pack = await PackFile.open(packPath, SCAN_WINDOW_BYTES);
   try {
     const head = await pack.bytes(0, 12);
     if (head.toString('latin1', 0, 4) !== 'PACK' || ![2, 3].includes(head.readUInt32BE(4)))
