@@ -78,7 +78,7 @@ export async function runLargeRepos(
   return out;
 }
 
-// Sizes of the packs themselves: `git count-objects` reports 0 for a pack fast-import leaves unindexed by it.
+// The size of the pack files themselves (`git count-objects` printed 0 for the 400 MB one).
 async function packBytes(dir: string): Promise<number> {
   const names = (await readdir(dir)).filter((n) => n.endsWith('.pack'));
   let total = 0;
