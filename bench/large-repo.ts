@@ -45,7 +45,7 @@ export async function runLargeRepos(
     });
     const repo = await server.createRepo(shape.name);
     await run('git', ['-C', local, 'push', '--quiet', repo.url, 'main'], { env });
-    const packMiB = (await packBytes(join(local, 'objects', 'pack'))) / 2 ** 20;
+    const packMiB = (await objectBytes(join(local, 'objects'))) / 2 ** 20;
     const input: GitRunInput = {
       url: repo.url,
       cacheDir: join(workDir, `${shape.name}-cache`),
@@ -78,11 +78,11 @@ export async function runLargeRepos(
   return out;
 }
 
-// The size of the pack files themselves (`git count-objects` printed 0 for the 400 MB one).
-async function packBytes(dir: string): Promise<number> {
-  const names = (await readdir(dir)).filter((n) => n.endsWith('.pack'));
+// The size of the object store, loose objects included: fast-import wrote the 400 MB blob outside any pack.
+async function objectBytes(dir: string): Promise<number> {
   let total = 0;
-  for (const n of names) total += (await stat(join(dir, n))).size;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true }))
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
   return total;
 }
 
