@@ -44,19 +44,19 @@ export async function runGit(
   log: (line: string) => void,
 ): Promise<GitResults> {
   const files = Math.min(commits, 5000);
-  const local = join(workDir, 'history-src.git');
+  const local = join(workDir, `history-${commits}-src.git`);
   const t0 = performance.now();
   await run('git', ['init', '--quiet', '--bare', '--initial-branch=main', local], { env });
   await run('git', ['-C', local, 'fast-import', '--quiet'], { env, input: history(0, commits, files) });
-  const repo = await server.createRepo('history');
+  const repo = await server.createRepo(`history-${commits}`);
   await run('git', ['-C', local, 'push', '--quiet', repo.url, 'main'], { env });
   const buildMs = performance.now() - t0;
   const size = await run('git', ['-C', local, 'count-objects', '-v'], { env });
   const packMiB = Number(/size-pack: (\d+)/.exec(size.stdout)?.[1] ?? 0) / 1024;
   log(`git: ${commits} commits over ${files} files built and pushed in ${(buildMs / 1000).toFixed(1)}s`);
 
-  const cacheDir = join(workDir, 'history-iso-cache');
-  const bare = join(workDir, 'history-native.git');
+  const cacheDir = join(workDir, `history-${commits}-iso-cache`);
+  const bare = join(workDir, `history-${commits}-native.git`);
   await mkdir(cacheDir, { recursive: true });
   const iso = (): Promise<GitStep> => isoFetch({ url: repo.url, cacheDir, path: 'manifests' });
   const fetchArgs = ['-C', bare, 'fetch', '--quiet', repo.url, '+refs/heads/main:refs/heads/main'];

@@ -7,20 +7,24 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startControlPlane, type ControlPlane } from '../test/cluster/control-plane.ts';
 import { startGitServer, type GitServer } from '../test/support/git-server.ts';
+import { buildFlux } from './flux.ts';
 import { runGit, type GitResults } from './git-bench.ts';
 import { kubectl, PARENT_CRD } from './kubectl.ts';
 import { killAll, run } from './proc.ts';
 import { runSize, type SizeResults } from './size.ts';
-import { formatTable, gitRows, profile, sizeRows, targets } from './table.ts';
+import { formatTable, gitRows, largeRow, profile, sizeRows, targets } from './table.ts';
+import { runLargeRepos, type LargeRepoResult } from './large-repo.ts';
 
 const USAGE = `npm run bench -- [options]
   --sizes 100,1000,5000   workload sizes (objects per copy; default all three; --sizes= for the git rows only)
   --quick                 size 100, one trial, 500-commit git history
   --trials N              trials of the no-op, drift and git fetch rows (default 3)
-  --git-commits N         commits of the git history (default 5000)
+  --git-commits N,M       commits of each git history (default 2000,5000)
+  --no-large              skip the memory rows (a 200 MB pack and a 400 MB blob outside the path)
   --no-git                skip the git rows
   --concurrency N         agent and limit concurrency (default 16, the agent's default)
-  --agent-only            only the agent's rows (no kubectl, limit or git rows)
+  --agent-only            only the agent's rows, and Flux's engine unless --no-flux (no kubectl, limit or git rows)
+  --no-flux               skip Flux's engine (bench/flux, built once with Go into the test-environment cache)
   --agent-node-flags F    extra Node flags for the agent's processes, e.g. --agent-node-flags=--max-semi-space-size=8
   --kubectl-full          all kubectl rows at every size (default: above 1,000 objects kubectl gets one
                           no-op trial and no plain or prune runs, as each of its passes takes minutes)
@@ -32,10 +36,12 @@ const { values } = parseArgs({
     quick: { type: 'boolean' },
     trials: { type: 'string' },
     'git-commits': { type: 'string' },
+    'no-large': { type: 'boolean' },
     'no-git': { type: 'boolean' },
     concurrency: { type: 'string' },
     'kubectl-full': { type: 'boolean' },
     'agent-only': { type: 'boolean' },
+    'no-flux': { type: 'boolean' },
     'agent-node-flags': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -47,11 +53,14 @@ if (values.help) {
 const quick = values.quick === true;
 const sizes = (values.sizes ?? (quick ? '100' : '100,1000,5000')).split(',').filter(Boolean).map(Number);
 const trials = Number(values.trials ?? (quick ? 1 : 3));
-const gitCommits = Number(values['git-commits'] ?? (quick ? 500 : 5000));
+const gitCommits = (values['git-commits'] ?? (quick ? '500' : '2000,5000'))
+  .split(',')
+  .filter(Boolean)
+  .map(Number);
 const concurrency = Number(values.concurrency ?? 16);
 const agentOnly = values['agent-only'] === true;
 const agentNodeFlags = (values['agent-node-flags'] ?? '').split(' ').filter(Boolean);
-if (![...sizes, trials, gitCommits, concurrency].every((v) => Number.isInteger(v) && v > 0)) {
+if (![...sizes, trials, ...gitCommits, concurrency].every((v) => Number.isInteger(v) && v > 0)) {
   process.stderr.write(`bad option value\n\n${USAGE}`);
   process.exit(2);
 }
@@ -94,15 +103,24 @@ try {
   });
   await kubectl(cp.kubeconfig, ['wait', '--for=condition=established', `crd/${PARENT_CRD.metadata.name}`]);
   const runId = Date.now().toString(36).slice(-5);
+  const fluxBinary = values['no-flux'] === true || sizes.length === 0 ? undefined : await buildFlux(log);
 
-  let gitResults: GitResults | undefined;
+  const gitResults: GitResults[] = [];
+  const large: LargeRepoResult[] = [];
   const gitError: string[] = [];
+  const failed = (what: string) => (err: unknown) => {
+    gitError.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+    log(`FAILED ${gitError.at(-1)}`);
+    return undefined;
+  };
   if (values['no-git'] !== true && !agentOnly) {
-    gitResults = await runGit(git, workDir, gitCommits, trials, log).catch((err: unknown) => {
-      gitError.push(`git: ${err instanceof Error ? err.message : String(err)}`);
-      log(`FAILED ${gitError[0]}`);
-      return undefined;
-    });
+    for (const commits of gitCommits) {
+      const r = await runGit(git, workDir, commits, trials, log).catch(failed(`git ${commits}`));
+      if (r) gitResults.push(r);
+    }
+  }
+  if (values['no-large'] !== true && !agentOnly) {
+    large.push(...((await runLargeRepos(git, workDir, log).catch(failed('large repositories'))) ?? []));
   }
   const results: SizeResults[] = [];
   for (const size of sizes) {
@@ -111,15 +129,15 @@ try {
     const reduced = values['kubectl-full'] !== true && size > 1000;
     const ctx = {
       ...{ kubeconfig: cp.kubeconfig, git, runId, size, workDir, concurrency, trials, reduced, log },
-      ...{ agentNodeFlags, agentOnly },
+      ...{ agentNodeFlags, agentOnly, fluxBinary },
     };
     results.push(await runSize(ctx));
   }
 
   // An interrupted run's figures are partial and half of them failures: nothing is printed or written.
   if (interrupted) await new Promise(() => undefined);
-  const rows = [...results.flatMap(sizeRows), ...(gitResults ? gitRows(gitResults) : [])];
-  const goals = targets(results, gitResults);
+  const rows = [...results.flatMap(sizeRows), ...gitResults.flatMap(gitRows), ...large.map(largeRow)];
+  const goals = targets(results, gitResults, large);
   const totalSeconds = (performance.now() - started) / 1000;
   const machine = {
     cpus: cpus().length,
@@ -171,7 +189,7 @@ try {
   };
   await writeFile(
     file,
-    JSON.stringify({ ...json, rows, targets: goals, sizes: results, git: gitResults }, null, 2),
+    JSON.stringify({ ...json, rows, targets: goals, sizes: results, git: gitResults, large }, null, 2),
   );
   log(`results written to ${file}`);
 } catch (err) {

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GitServer } from '../test/support/git-server.ts';
 import { agentWorkload, runAgent, type AgentResults } from './agent.ts';
+import { fluxWorkload, runFlux, type FluxResults } from './flux.ts';
 import {
   kubectl,
   kubectlWorkload,
@@ -20,6 +21,8 @@ import { generate, type Workload } from './workload.ts';
 export interface SizeResults {
   n: number;
   agent?: AgentResults;
+  /** Flux's engine (bench/flux) on its own copy; absent with --no-flux. */
+  flux?: FluxResults;
   kubectl?: KubectlResults;
   limit?: LimitOutput;
   errors: string[];
@@ -41,6 +44,8 @@ export interface SizeContext {
   agentNodeFlags: string[];
   /** Measure only the agent: no kubectl and no limit. */
   agentOnly: boolean;
+  /** The flux-ssa binary, or undefined to skip Flux's engine. */
+  fluxBinary: string | undefined;
   log: (line: string) => void;
 }
 
@@ -68,6 +73,8 @@ export async function runSize(ctx: SizeContext): Promise<SizeResults> {
     // with one more copy and kubectl with two: any bias from cluster state works against the agent.
     if (!ctx.agentOnly) out.limit = await phase('limit', () => runLimit(base));
     out.agent = await phase('agent', () => runAgent({ ...base, inventoryNamespace }));
+    const binary = ctx.fluxBinary;
+    if (binary) out.flux = await phase('flux', () => runFlux({ ...base, binary }));
     if (!ctx.agentOnly) out.kubectl = await phase('kubectl', () => runKubectl(base));
   } finally {
     const t = performance.now();
@@ -109,6 +116,7 @@ async function cleanup(ctx: SizeContext, name: string, inventoryNamespace: strin
     agentWorkload({ ...shape, inventoryNamespace, git: ctx.git }),
     kubectlWorkload(shape),
     limitWorkload(name, ctx.size),
+    fluxWorkload(shape),
   ];
   const namespaces = [inventoryNamespace, ...copies.flatMap((w) => w.namespaces)];
   const crds = copies.map((w) => `customresourcedefinition/widgets.${w.group}`);

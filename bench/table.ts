@@ -1,6 +1,7 @@
 // Turns the measurements into the printed table, the targets block and the per-sync profile.
 import type { AgentSync } from './agent.ts';
 import type { GitResults } from './git-bench.ts';
+import type { LargeRepoResult } from './large-repo.ts';
 import type { KubectlStep } from './kubectl.ts';
 import { median } from './proc.ts';
 import type { SizeResults } from './size.ts';
@@ -10,6 +11,8 @@ export interface Row {
   n: string;
   measurement: string;
   agent: string;
+  /** Flux's engine (github.com/fluxcd/pkg/ssa ApplyAllStaged, bench/flux). */
+  flux: string;
   kubectl: string;
   limit: string;
   ratio: string;
@@ -34,11 +37,19 @@ export function sizeRows(r: SizeResults): Row[] {
   const n = String(r.n);
   const rows: Row[] = [];
   const row = (m: string, cells: Partial<Row>): void => {
-    rows.push({ n, measurement: m, agent: '', kubectl: '', limit: '', ratio: '', requests: '', ...cells });
+    const empty = { agent: '', flux: '', kubectl: '', limit: '', ratio: '', requests: '' };
+    rows.push({ n, measurement: m, ...empty, ...cells });
   };
   const a = r.agent;
+  const f = r.flux;
   const k = r.kubectl;
   const l = r.limit;
+  const fNoop = f ? mid(f.noop, (s) => s.ms) : undefined;
+  const fx = (agentMs?: number, fMs?: number): string =>
+    agentMs !== undefined && fMs !== undefined ? `f/a ${x(fMs, agentMs)}` : '';
+  const join = (...parts: string[]): string => parts.filter(Boolean).join(', ');
+  const fReqs = (st?: { requests: Record<string, number> }): string =>
+    st ? ` · f ${total(st.requests)}` : '';
   const reqs = (s?: AgentSync, ks?: KubectlStep, lim?: number): string =>
     [s && `a ${total(s.requests)}`, ks && `k ${total(ks.requests)}`, lim !== undefined && `l ${lim}`]
       .filter(Boolean)
@@ -55,17 +66,22 @@ export function sizeRows(r: SizeResults): Row[] {
   const applyset = k ? (k.applyset ? ' (--applyset)' : ' (plain SSA: --applyset refused)') : '';
   row(`initial sync, to applied (excl. health wait)${applyset}`, {
     agent: sec(a && applyMs(a.initial)),
+    flux: sec(f?.initial.ms),
     kubectl: sec(k?.initial.ms),
     limit: sec(l?.ms),
-    ratio: ratios(a && applyMs(a.initial), k?.initial.ms, l?.ms),
-    requests: reqs(a?.initial, k?.initial, l?.requests),
+    ratio: join(
+      ratios(a && applyMs(a.initial), k?.initial.ms, l?.ms),
+      fx(a && applyMs(a.initial), f?.initial.ms),
+    ),
+    requests: reqs(a?.initial, k?.initial, l?.requests) + fReqs(f?.initial),
   });
   row('initial sync: health wait (Deployments Available)', { agent: sec(a?.initial.timings['health']) });
   row(`no-op sync, same commit (median of ${a?.noop.length ?? k?.noop.length ?? 0})`, {
     agent: sec(aNoop),
+    flux: sec(fNoop),
     kubectl: sec(kNoop),
-    ratio: ratios(aNoop, kNoop),
-    requests: reqs(a?.noop[0], k?.noop[0]),
+    ratio: join(ratios(aNoop, kNoop), fx(aNoop, fNoop)),
+    requests: reqs(a?.noop[0], k?.noop[0]) + fReqs(f?.noop[0]),
   });
   const kPlain = k && k.noopPlain.length ? mid(k.noopPlain, (s) => s.ms) : undefined;
   row('no-op, kubectl without --prune --applyset (median)', {
@@ -80,7 +96,12 @@ export function sizeRows(r: SizeResults): Row[] {
     ratio: ratios(a?.diff.reconcileMs, k?.diff.ms),
     requests: reqs(a?.diff, k?.diff),
   });
-  row('one-object change (new commit)', { agent: sec(a?.change.reconcileMs), requests: reqs(a?.change) });
+  row('one-object change (new commit)', {
+    agent: sec(a?.change.reconcileMs),
+    flux: sec(f?.change.ms),
+    ratio: fx(a?.change.reconcileMs, f?.change.ms),
+    requests: reqs(a?.change) + fReqs(f?.change),
+  });
   row('drift correction (continuous)', { agent: 'needs the continuous agent' });
   if (a) {
     const patch = mid(a.drift, (d) => d.patchMs);
@@ -94,15 +115,17 @@ export function sizeRows(r: SizeResults): Row[] {
   }
   row(`prune 10% (${a?.pruned ?? k?.prune?.pruned ?? 0} objects)`, {
     agent: sec(a?.prune.reconcileMs),
+    flux: sec(f?.prune.ms),
     kubectl: k?.prune ? `${sec(k.prune.ms)} (${k.prune.pruned} pruned)` : k ? 'skipped (N > 1000)' : '',
-    ratio: ratios(a?.prune.reconcileMs, k?.prune?.ms),
-    requests: reqs(a?.prune, k?.prune),
+    ratio: join(ratios(a?.prune.reconcileMs, k?.prune?.ms), fx(a?.prune.reconcileMs, f?.prune.ms)),
+    requests: reqs(a?.prune, k?.prune) + fReqs(f?.prune),
   });
   if (a) {
     const all = allSyncs(a);
     row('agent process start-up (Node + imports, median)', { agent: sec(mid(all, (s) => s.startupMs)) });
     row('agent peak RSS (initial / no-op / max of all syncs)', {
       agent: `${mib(a.initial.maxRssMiB)} / ${mib(a.noop[0]?.maxRssMiB)} / ${mib(Math.max(...all.map((s) => s.maxRssMiB)))}`,
+      flux: f ? `${mib(f.initial.maxRssMiB)} / ${mib(f.noop[0]?.maxRssMiB)}` : '',
       limit: l ? mib(l.maxRssMiB) : '',
     });
     row('agent CPU seconds (initial / no-op)', {
@@ -133,6 +156,7 @@ export function gitRows(g: GitResults): Row[] {
     n,
     measurement: m,
     agent: sec(iso.ms),
+    flux: '',
     kubectl: sec(nat.ms),
     limit: '',
     ratio: `a/git ${x(iso.ms, nat.ms)}`,
@@ -140,8 +164,23 @@ export function gitRows(g: GitResults): Row[] {
   }));
 }
 
+/** The memory row of one large repository: fetchSource in the agent column, native git beside it. */
+export function largeRow(r: LargeRepoResult): Row {
+  return {
+    n: `${r.packMiB.toFixed(0)}M`,
+    measurement: `clone: ${r.description}`,
+    agent: sec(r.agent.ms),
+    flux: '',
+    kubectl: sec(r.native.ms),
+    limit: '',
+    ratio: `a/git ${x(r.agent.ms, r.native.ms)}`,
+    requests: `RSS ${mib(r.agent.maxRssMiB)} · git ${mib(r.native.maxRssMiB)}`,
+  };
+}
+
 /** Evaluates the issue's targets against whatever sizes ran. */
-export function targets(sizes: SizeResults[], git: GitResults | undefined): Target[] {
+export function targets(sizes: SizeResults[], histories: GitResults[], large: LargeRepoResult[]): Target[] {
+  const git = histories.at(-1);
   const at = (n: number): SizeResults | undefined => sizes.find((s) => s.n === n);
   const out: Target[] = [];
   const s1k = at(1000);
@@ -189,11 +228,61 @@ export function targets(sizes: SizeResults[], git: GitResults | undefined): Targ
     rss === undefined ? undefined : rss < 300,
     rss === undefined ? 'size 5000 not measured' : mib(rss),
   );
+  const f = s1k?.flux;
+  const fNoop = f && aNoop ? mid(f.noop, (st) => st.ms) / aNoop : undefined;
+  judge(
+    "no-op sync of 1,000 objects ≥ 10× faster than Flux's engine",
+    fNoop === undefined ? undefined : fNoop >= 10,
+    fNoop === undefined
+      ? 'size 1000 with Flux not measured'
+      : `${fNoop.toFixed(1)}× (agent ${sec(aNoop)}, ${total(a?.noop[0]?.requests ?? {})} requests; ` +
+          `Flux ${sec(mid(f?.noop ?? [], (st) => st.ms))}, ${total(f?.noop[0]?.requests ?? {})} requests)`,
+  );
+  const fInit = f && a ? applyMs(a.initial) / f.initial.ms : undefined;
+  judge(
+    "initial sync of 1,000 objects within 1.2× of Flux's engine",
+    fInit === undefined ? undefined : fInit <= 1.2,
+    fInit === undefined
+      ? 'size 1000 with Flux not measured'
+      : `${fInit.toFixed(2)}× (agent ${sec(a && applyMs(a.initial))}, Flux ${sec(f?.initial.ms)})`,
+  );
+  const s10k = at(10000)?.agent;
+  const rss10k = s10k ? Math.max(...allSyncs(s10k).map((st) => st.maxRssMiB)) : undefined;
+  judge(
+    '10,000 objects synced with agent peak RSS < 300 MiB',
+    rss10k === undefined ? undefined : rss10k < 300,
+    rss10k === undefined ? 'size 10000 not measured' : mib(rss10k),
+  );
+  const noop10k = s10k ? mid(s10k.noop, (st) => st.reconcileMs) : undefined;
+  judge(
+    'no-op sync of 10,000 objects < 2 s',
+    noop10k === undefined ? undefined : noop10k < 2000,
+    noop10k === undefined ? 'size 10000 not measured' : `${sec(noop10k)} median`,
+  );
   const fetch = git ? git.iso.fetch.ms / git.native.fetch.ms : undefined;
   judge(
     'incremental fetch within 2× of native git',
     fetch === undefined ? undefined : fetch <= 2,
     fetch === undefined ? 'git rows not measured' : `${fetch.toFixed(1)}× native`,
+  );
+  const clones = histories.map(
+    (h) => `${h.commits} commits ${mib(h.iso.clone.maxRssMiB)} in ${sec(h.iso.clone.ms)}`,
+  );
+  const [fewer, more] = [histories.at(0), histories.at(-1)];
+  const bounded =
+    fewer && more && fewer !== more
+      ? more.iso.clone.maxRssMiB < 256 && more.iso.clone.maxRssMiB <= 1.2 * fewer.iso.clone.maxRssMiB
+      : undefined;
+  judge(
+    'clone of a long history with bounded memory (peak RSS < 256 MiB, and within 1.2× from the shorter to the longer history)',
+    bounded,
+    clones.length > 1 ? clones.join('; ') : 'two history lengths not measured',
+  );
+  const largest = large.length ? Math.max(...large.map((r) => r.agent.maxRssMiB)) : undefined;
+  judge(
+    'a 200 MB pack and a 400 MB blob cloned with agent peak RSS < 256 MiB',
+    large.length === 2 && largest !== undefined ? largest < 256 : undefined,
+    large.length ? large.map((r) => `${r.name} ${mib(r.agent.maxRssMiB)}`).join(', ') : 'not measured',
   );
   return out;
 }
@@ -222,10 +311,11 @@ export function formatTable(rows: Row[]): string {
     n: 'N',
     measurement: 'measurement',
     agent: 'agent',
+    flux: 'flux engine',
     kubectl: 'kubectl/git',
     limit: 'limit',
     ratio: 'ratio',
-    requests: 'requests (a·k·l) or RSS',
+    requests: 'requests (a·k·l·f) or RSS',
   };
   const keys = Object.keys(head) as (keyof Row)[];
   const all = [head, ...rows];

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
-import type { SyncTarget } from '../core/types.ts';
+import type { SyncTarget, TargetLimits } from '../core/types.ts';
 import { credentialFreeUrl, type GitAuthSource } from '../source/source.ts';
 
 /** Defaults of a sync target. */
@@ -36,7 +36,17 @@ const FILE_KEYS = new Set([
   'prune',
   'auth',
   'adopt',
+  'limits',
 ]);
+
+const LIMIT_KEYS: readonly (keyof TargetLimits)[] = [
+  'maxFileBytes',
+  'maxTotalBytes',
+  'maxFiles',
+  'maxFetchBytes',
+  'maxObjects',
+  'maxObjectBytes',
+];
 
 /** Builds the target from an optional YAML config file overlaid by flags; errors name the offending key. */
 export async function resolveTarget(values: Values): Promise<ResolvedTarget> {
@@ -87,6 +97,7 @@ export async function resolveTarget(values: Values): Promise<ResolvedTarget> {
         allowMass: values['allow-mass-prune'] === true || filePrune.allowMass === true,
         maxShare,
       },
+      ...(file.limits === undefined ? {} : { limits: parseLimits(file.limits) }),
     },
     auth: {
       tokenFile: (values['token-file'] as string | undefined) ?? fileAuth.tokenFile,
@@ -94,6 +105,21 @@ export async function resolveTarget(values: Values): Promise<ResolvedTarget> {
       username: (values.username as string | undefined) ?? fileAuth.username,
     },
   };
+}
+
+// Limits come from the config file only: they are per target, and a flag per limit would crowd the CLI.
+function parseLimits(value: unknown): TargetLimits {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error('limits must be a mapping');
+  const limits: TargetLimits = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (!(LIMIT_KEYS as readonly string[]).includes(key))
+      throw new Error(`limits: unknown key "${key}" (known: ${LIMIT_KEYS.join(', ')})`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
+      throw new Error(`limits.${key} must be a positive whole number`);
+    limits[key as keyof TargetLimits] = v;
+  }
+  return limits;
 }
 
 async function readConfig(path: string): Promise<Record<string, unknown>> {

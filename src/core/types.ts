@@ -183,6 +183,24 @@ export interface SyncTarget {
   healthFailureGraceSeconds?: number;
   /** Take over objects labelled as members of another ApplySet instead of refusing them. Default false. */
   adopt?: boolean;
+  /** Overrides of the limits that bound one sync's memory; unset fields keep the defaults. */
+  limits?: TargetLimits;
+}
+
+/** Per-target limits; each guards the agent's memory, none refuses what the API server accepts. */
+export interface TargetLimits {
+  /** Largest manifest file, in bytes (default 8 MiB). */
+  maxFileBytes?: number;
+  /** Largest total size of the manifests under the path, in bytes (default 64 MiB). */
+  maxTotalBytes?: number;
+  /** Most manifest files under the path (default 10,000). */
+  maxFiles?: number;
+  /** Largest pack one fetch may download, in bytes (default 2 GiB). */
+  maxFetchBytes?: number;
+  /** Most objects one render may produce (default 20,000). */
+  maxObjects?: number;
+  /** Largest object as the JSON body of its apply request, in bytes (default 3 MiB, the API server's). */
+  maxObjectBytes?: number;
 }
 
 /** Timings of one sync, in milliseconds per stage. */

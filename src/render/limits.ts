@@ -12,7 +12,15 @@ export interface RenderLimits {
   maxAliasCount: number;
   /** Maximum nesting depth of mappings and sequences in one document. */
   maxDepth: number;
+  /** Maximum size of one object as the JSON body of its apply request, in bytes. */
+  maxObjectBytes: number;
 }
+
+/**
+ * The largest request body kube-apiserver decodes (its MaxRequestBodyBytes, 3 MiB: twice etcd's default
+ * 1.5 MiB --max-request-bytes, as JSON shrinks when stored as protobuf); a larger object is refused with 413.
+ */
+export const API_SERVER_MAX_REQUEST_BYTES = 3 * 1024 * 1024;
 
 /** Default limits: far above what real manifests need, far below what exhausts the agent's memory. */
 export const DEFAULT_RENDER_LIMITS: Readonly<RenderLimits> = Object.freeze({
@@ -22,4 +30,5 @@ export const DEFAULT_RENDER_LIMITS: Readonly<RenderLimits> = Object.freeze({
   maxNodesTotal: 5_000_000,
   maxAliasCount: 100,
   maxDepth: 200,
+  maxObjectBytes: API_SERVER_MAX_REQUEST_BYTES,
 });

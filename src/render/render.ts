@@ -10,6 +10,7 @@ import type {
   SourceSnapshot,
 } from '../core/types.ts';
 import { DEFAULT_RENDER_LIMITS } from './limits.ts';
+import { objectSizeProblem } from './object-size.ts';
 import type { RenderLimits } from './limits.ts';
 import { flattenDocument } from './list.ts';
 import { parseFile } from './parse.ts';
@@ -61,11 +62,12 @@ export async function render(snapshot: SourceSnapshot, options: RenderOptions): 
           continue;
         }
         const checked = validateObject(candidate.value);
-        if (checked.ok) manifests.push({ object: asStored(checked.object), source: candidate.source });
-        else {
+        const tooBig = checked.ok ? objectSizeProblem(checked.object, limits.maxObjectBytes) : undefined;
+        if (!checked.ok) {
           const item = candidate.item === undefined ? '' : `item ${candidate.item} of the List: `;
           errors.push(fail(`${item}${checked.message}`, candidate.source));
-        }
+        } else if (tooBig) errors.push(fail(tooBig, candidate.source));
+        else manifests.push({ object: asStored(checked.object), source: candidate.source });
       }
     }
   }

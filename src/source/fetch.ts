@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as git from 'isomorphic-git';
-import { collectGarbage } from '../core/memory.ts';
 import type { HttpClient } from 'isomorphic-git';
 import { AgentError } from '../core/errors.ts';
 import { objectType, peelToCommit, type ObjectStore } from './objects.ts';
 import { listRemoteRefs, resolveRemoteRef } from './remote.ts';
+import { uploadPack } from './upload-pack.ts';
 
 /** How to reach the remote and where its objects go. */
 export interface FetchContext extends ObjectStore {
@@ -13,6 +13,10 @@ export interface FetchContext extends ObjectStore {
   /** Repository URL without credentials. */
   url: string;
   headers: Record<string, string>;
+  /** The largest pack one fetch may download, in bytes. */
+  maxFetchBytes: number;
+  /** The deadline of the whole call. */
+  signal: AbortSignal;
   /** Target the fetch is for; keys the remembered commit (see SourceOptions.target). */
   target?: string;
 }
@@ -23,12 +27,10 @@ export interface FetchResult {
   fetched: boolean;
 }
 
-// The last commit fetched, per target; isomorphic-git offers the server only this one ref as a "have", so
-// keeping it current for each target is what makes each fetch incremental: with one ref per repository, two
-// targets on unrelated branches overwrote each other's and every fetch downloaded the whole branch again.
-// The shared ref holds the last commit of any target and seeds a target's first fetch.
+// The last commit fetched, per target, and of any target; both are offered to the server as "haves", so
+// keeping them current is what makes each fetch incremental: with one ref per repository, two targets on
+// unrelated branches overwrote each other's and every fetch downloaded the whole branch again.
 const LAST_REF = 'refs/gitops/last';
-const GC_EVERY_OBJECTS = 1000;
 
 /** Makes sure the commit `ref` names is present, asking the remote first and fetching only when needed. */
 export async function ensureCommit(ctx: FetchContext, ref: string): Promise<FetchResult> {
@@ -38,14 +40,9 @@ export async function ensureCommit(ctx: FetchContext, ref: string): Promise<Fetc
   if ((await objectType(ctx, known)) !== undefined) {
     return { commit: await peelToCommit(ctx, known, ref), fetched: false };
   }
-  const result = await fetchPack(ctx, {
-    ref: await lastRef(ctx),
-    remoteRef: remote.name,
-    singleBranch: true,
-    tags: false,
-  });
-  // The ref may have moved since it was listed: what the fetch brought is newer.
-  const commit = await peelToCommit(ctx, result.fetchHead ?? remote.oid, ref);
+  // The object listed is the one asked for, so a ref that moves meanwhile cannot mix two commits.
+  await fetchPack(ctx, [remote.oid]);
+  const commit = await peelToCommit(ctx, remote.oid, ref);
   await remember(ctx, commit);
   return { commit, fetched: true };
 }
@@ -54,7 +51,14 @@ export async function ensureCommit(ctx: FetchContext, ref: string): Promise<Fetc
 // tag is fetched, since the server cannot be asked for an unadvertised commit directly.
 async function ensureSha(ctx: FetchContext, sha: string): Promise<FetchResult> {
   if ((await objectType(ctx, sha)) === 'commit') return { commit: sha, fetched: false };
-  await fetchPack(ctx, { ref: await lastRef(ctx), remoteRef: 'HEAD', singleBranch: false, tags: true });
+  const refs = await listRemoteRefs(ctx);
+  const tips = refs.filter(
+    (r) => r.ref === 'HEAD' || r.ref.startsWith('refs/heads/') || r.ref.startsWith('refs/tags/'),
+  );
+  const wants: string[] = [];
+  for (const oid of new Set(tips.map((r) => r.oid)))
+    if ((await objectType(ctx, oid)) === undefined) wants.push(oid);
+  await fetchPack(ctx, wants);
   if ((await objectType(ctx, sha)) !== 'commit') {
     throw new AgentError('source', `commit ${sha} not found in ${ctx.url} (fetched all branches and tags)`, {
       retryable: true,
@@ -75,42 +79,14 @@ function targetRef(ctx: FetchContext): string {
   return `refs/gitops/targets/${createHash('sha256').update(ctx.target).digest('hex').slice(0, 24)}`;
 }
 
-// The target's ref, created from the shared one on its first fetch so that it starts from what the cache has.
-async function lastRef(ctx: FetchContext): Promise<string> {
-  const ref = targetRef(ctx);
-  if (ref === LAST_REF) return ref;
-  const own = await git.resolveRef({ fs, gitdir: ctx.gitdir, ref }).catch(() => undefined);
-  if (own === undefined) {
-    const shared = await git.resolveRef({ fs, gitdir: ctx.gitdir, ref: LAST_REF }).catch(() => undefined);
-    if (shared !== undefined) await git.writeRef({ fs, gitdir: ctx.gitdir, ref, value: shared, force: true });
+// Fetches what `wants` reach that the store lacks, offering the target's and the shared last commit as what
+// it has; the new pack is streamed to disk and indexed there (upload-pack.ts), then the reader picks it up.
+async function fetchPack(ctx: FetchContext, wants: string[]): Promise<void> {
+  const haves: string[] = [];
+  for (const ref of new Set([targetRef(ctx), LAST_REF])) {
+    const last = await git.resolveRef({ fs, gitdir: ctx.gitdir, ref }).catch(() => undefined);
+    if (last && !haves.includes(last) && (await objectType(ctx, last)) === 'commit') haves.push(last);
   }
-  return ref;
-}
-
-/**
- * git.fetch with the context's connection, collecting garbage every 1,000 objects while the pack is indexed:
- * isomorphic-git inflates each object with a new pako.Inflate (about 60 KB of buffers each,
- * src/utils/git-list-pack.js), so a 5,000-object clone made about 160 MB of garbage faster than V8 collected
- * it (see isomorphic-git/isomorphic-git#2298 on its memory use).
- */
-function fetchPack(
-  ctx: FetchContext,
-  what: { ref: string; remoteRef: string; singleBranch: boolean; tags: boolean },
-): Promise<git.FetchResult> {
-  let next = GC_EVERY_OBJECTS;
-  return git.fetch({
-    fs,
-    http: ctx.http,
-    gitdir: ctx.gitdir,
-    cache: ctx.cache,
-    url: ctx.url,
-    headers: ctx.headers,
-    ...what,
-    // Small packs (every poll that brings a commit or two) never pay for a collection.
-    onProgress: ({ phase, loaded }) => {
-      if (phase !== 'Receiving objects' || loaded < next) return;
-      next = loaded + GC_EVERY_OBJECTS;
-      collectGarbage();
-    },
-  });
+  await uploadPack({ ...ctx, wants, haves, maxBytes: ctx.maxFetchBytes });
+  await ctx.objects.refresh();
 }

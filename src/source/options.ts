@@ -25,25 +25,31 @@ export interface SourceOptions {
   signal?: AbortSignal;
   /** Deadline for all network requests of one call, in milliseconds. */
   timeoutMs?: number;
-  /** Largest manifest file accepted, in bytes. */
+  /** Largest manifest file accepted, in bytes; checked from the blob's header before it is read. */
   maxFileBytes?: number;
   /** Largest total size of the manifests under `path`, in bytes. */
   maxTotalBytes?: number;
   /** Most manifest files accepted under `path`. */
   maxFiles?: number;
+  /** Largest pack one fetch may download, in bytes; the download stops as soon as it passes this. */
+  maxFetchBytes?: number;
 }
 
 /** The limits of SourceOptions once defaults are applied. */
 export type SourceLimits = Required<
-  Pick<SourceOptions, 'timeoutMs' | 'maxFileBytes' | 'maxTotalBytes' | 'maxFiles'>
+  Pick<SourceOptions, 'timeoutMs' | 'maxFileBytes' | 'maxTotalBytes' | 'maxFiles' | 'maxFetchBytes'>
 >;
 
 /** Defaults of the optional limits in SourceOptions. */
 export const DEFAULT_SOURCE_OPTIONS: Readonly<SourceLimits> = {
   timeoutMs: 60_000,
-  maxFileBytes: 1 << 20,
+  // Argo CD's install.yaml is 1.9 MB and kube-prometheus's dashboards 1.05 MB; a file is held in memory
+  // with its parse, so the cap guards memory, not what the API server accepts (render checks each object).
+  maxFileBytes: 8 << 20,
   maxTotalBytes: 64 << 20,
   maxFiles: 10_000,
+  // Packs are streamed to disk and never held in memory, so this bounds the cache's disk, not memory.
+  maxFetchBytes: 2 * 1024 ** 3,
 };
 
 /** File name endings (case-insensitive) the source stage reads; every other blob is skipped unread. */

@@ -1,11 +1,8 @@
-import * as fs from 'node:fs';
-import * as git from 'isomorphic-git';
-import type { TreeEntry } from 'isomorphic-git';
 import { ManifestError } from '../core/errors.ts';
 import { normalizeRepoPath } from '../core/paths.ts';
 import type { SourceFile } from '../core/types.ts';
-import type { ObjectStore } from './objects.ts';
-import { objectReadFs } from './object-fs.ts';
+import { commitTree, type ObjectStore } from './objects.ts';
+import type { TreeItem as TreeEntry } from './object-reader.ts';
 import { MANIFEST_EXTENSIONS, type SourceLimits } from './options.ts';
 
 const READ_BATCH = 64;
@@ -18,7 +15,6 @@ export async function readFilesAt(
   limits: Omit<SourceLimits, 'timeoutMs'>,
 ): Promise<SourceFile[]> {
   const root = normalizeRepoPath(path);
-  const objectFs = await objectReadFs(store.gitdir);
   const blobs: { file: string; oid: string }[] = [];
   const pending: { prefix: string; entries: TreeEntry[] }[] = [
     { prefix: root, entries: await rootTree(store, commit, root) },
@@ -28,8 +24,7 @@ export async function readFilesAt(
       const file = dir.prefix === '' ? entry.path : `${dir.prefix}/${entry.path}`;
       refuseSpecial(entry, file);
       if (entry.type === 'tree') {
-        const { tree } = await git.readTree({ fs: objectFs, ...store, oid: entry.oid });
-        pending.push({ prefix: file, entries: tree });
+        pending.push({ prefix: file, entries: await store.objects.readTree(entry.oid) });
       } else if (isManifest(entry.path)) {
         blobs.push({ file, oid: entry.oid });
       }
@@ -42,20 +37,21 @@ export async function readFilesAt(
   }
   const files: SourceFile[] = [];
   let total = 0;
-  // Blobs are read in batches: the reads themselves are in-memory pack lookups once the first one loaded the pack.
+  // Sizes come from the objects' headers, so an oversized file is refused before a byte of it is inflated.
   for (let i = 0; i < blobs.length; i += READ_BATCH) {
     const batch = blobs.slice(i, i + READ_BATCH);
-    const read = await Promise.all(batch.map((b) => git.readBlob({ fs: objectFs, ...store, oid: b.oid })));
-    for (const [j, { blob }] of read.entries()) {
-      const file = batch[j]!.file;
-      if (blob.byteLength > limits.maxFileBytes) {
+    for (const { file, oid } of batch) {
+      const size = (await store.objects.info(oid))?.size ?? 0;
+      if (size > limits.maxFileBytes) {
         throw new ManifestError(
           'source',
-          `is ${blob.byteLength} bytes, over the limit of ${limits.maxFileBytes} bytes`,
-          { file },
+          `is ${size} bytes, over the limit of ${limits.maxFileBytes} bytes`,
+          {
+            file,
+          },
         );
       }
-      total += blob.byteLength;
+      total += size;
       if (total > limits.maxTotalBytes) {
         throw new ManifestError(
           'source',
@@ -63,6 +59,10 @@ export async function readFilesAt(
           { file: root || '.' },
         );
       }
+    }
+    const read = await Promise.all(batch.map((b) => store.objects.readAs(b.oid, 'blob')));
+    for (const [j, blob] of read.entries()) {
+      const file = batch[j]!.file;
       files.push({ path: file, content: blob });
     }
   }
@@ -71,7 +71,15 @@ export async function readFilesAt(
 
 async function rootTree(store: ObjectStore, commit: string, root: string): Promise<TreeEntry[]> {
   try {
-    return (await git.readTree({ fs, ...store, oid: commit, filepath: root || undefined })).tree;
+    let tree = await store.objects.readTree(await commitTree(store, commit));
+    for (const part of root ? root.split('/') : []) {
+      const entry = tree.find((e) => e.path === part);
+      if (!entry) throw Object.assign(new Error(`${root} not found`), { code: 'NotFoundError' });
+      if (entry.type !== 'tree')
+        throw Object.assign(new Error(`${root} is a file`), { code: 'ObjectTypeError' });
+      tree = await store.objects.readTree(entry.oid);
+    }
+    return tree;
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'NotFoundError') {

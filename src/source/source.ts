@@ -4,6 +4,7 @@ import { authHeaders, secretsOf, splitUrlCredentials } from './auth.ts';
 import { openRepo, repoDir, sweepAbandoned, withRepoLock } from './cache.ts';
 import { isCacheFailure, toSourceError } from './errors.ts';
 import { ensureCommit, type FetchResult } from './fetch.ts';
+import { ObjectReader } from './object-reader.ts';
 import { DEFAULT_SOURCE_OPTIONS, type SourceOptions } from './options.ts';
 import { normalizeRepoPath } from '../core/paths.ts';
 import { readFilesAt } from './read.ts';
@@ -24,6 +25,7 @@ export async function fetchSource(options: SourceOptions): Promise<SourceSnapsho
     maxFileBytes: options.maxFileBytes ?? DEFAULT_SOURCE_OPTIONS.maxFileBytes,
     maxTotalBytes: options.maxTotalBytes ?? DEFAULT_SOURCE_OPTIONS.maxTotalBytes,
     maxFiles: options.maxFiles ?? DEFAULT_SOURCE_OPTIONS.maxFiles,
+    maxFetchBytes: options.maxFetchBytes ?? DEFAULT_SOURCE_OPTIONS.maxFetchBytes,
   };
   const given = typeof options.auth === 'function' ? await options.auth() : options.auth;
   const { url, auth } = splitUrlCredentials(options.url, given);
@@ -43,33 +45,45 @@ export async function fetchSource(options: SourceOptions): Promise<SourceSnapsho
     };
     if (options.signal?.aborted) throw toSourceError(options.signal.reason, failure);
     const repo = await openRepo(dir).catch((err: unknown) => Promise.reject(toSourceError(err, failure)));
-    // One cache per call: it has no eviction, and sharing it across calls would pin old packs in memory.
-    const cache = {};
     const http = createHttpClient(signal);
+    // One reader per call: it holds open packs and a small cache, both released when the call ends.
+    let objects: ObjectReader | undefined;
     let result: FetchResult;
     try {
+      objects = await ObjectReader.open(repo.gitdir);
       const ctx = {
         gitdir: repo.gitdir,
-        cache,
+        objects,
         http,
         url,
         headers: authHeaders(auth),
+        signal,
         target: options.target,
+        ...limits,
       };
       result = await withDeadline(ensureCommit(ctx, options.ref), signal);
     } catch (err) {
+      await objects?.close();
       await repo.discard();
       if (isCacheFailure(err, signal.aborted)) await rm(dir, { recursive: true, force: true });
       throw toSourceError(err, failure);
     }
+    const fresh = repo.gitdir !== dir;
     await repo.keep();
     try {
-      const files = await readFilesAt({ gitdir: repo.gitdir, cache }, result.commit, options.path, limits);
+      if (fresh) {
+        await objects.close();
+        objects = await ObjectReader.open(repo.gitdir);
+      }
+      const store = { gitdir: repo.gitdir, objects };
+      const files = await readFilesAt(store, result.commit, options.path, limits);
       return { url, ref: options.ref, commit: result.commit, files, fetched: result.fetched };
     } catch (err) {
       // A damaged cache would fail every later call the same way, so it is dropped and cloned anew next time.
       if (isCacheFailure(err, false)) await rm(dir, { recursive: true, force: true });
       throw toSourceError(err, { ...failure, action: `reading commit ${result.commit} of` });
+    } finally {
+      await objects?.close();
     }
   });
 }

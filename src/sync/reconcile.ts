@@ -63,6 +63,7 @@ export async function reconcile(
         auth: deps.auth,
         target: target.name,
         signal: options.signal,
+        ...target.limits,
       }),
     );
     run.result.commit = snapshot.commit;
@@ -72,6 +73,7 @@ export async function reconcile(
           path: target.path,
           defaultNamespace: target.namespace,
           scopeOf: kube.discovery.scopeOf,
+          limits: target.limits,
         }),
       ),
     );

@@ -75,8 +75,10 @@ describe('a bad commit changes nothing', () => {
     expect(r.error?.message).toMatch(/symlink/i);
   });
 
-  it('refuses an oversized file, naming its path and size', async () => {
+  it('refuses a file over the default limit (8 MiB), naming its path and size', async () => {
     const limit = DEFAULT_SOURCE_OPTIONS.maxFileBytes;
+    // Official install files reach 2 MB (Argo CD's is 1.9 MB), so the default leaves room above them.
+    expect(limit).toBe(8 * 1024 * 1024);
     const head = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  blob: `;
     const big = `${head}${'x'.repeat(limit + 1 - head.length - 1)}\n`;
     const r = await badCommit('oversized', { 'deploy/big.yaml': big });

@@ -84,3 +84,25 @@ describe('resolveTarget', () => {
     await expect(resolveTarget({ config })).rejects.toThrow(`${config}: unknown key "repository"`);
   });
 });
+
+describe('resolveTarget: per-target limits', () => {
+  it('reads limits from the config file', async () => {
+    const config = await configFile(
+      'repo: https://x/deploy.git\nlimits: { maxFileBytes: 33554432, maxObjectBytes: 1572864 }\n',
+    );
+    const { target } = await resolveTarget({ config });
+    expect(target.limits).toEqual({ maxFileBytes: 33554432, maxObjectBytes: 1572864 });
+    const plain = await resolveTarget({ repo: 'https://x/deploy.git' });
+    expect(plain.target.limits).toBeUndefined();
+  });
+
+  it.each([
+    ['limits: { maxFileBytes: -1 }', 'limits.maxFileBytes must be a positive whole number'],
+    ['limits: { maxFileBytes: 1.5 }', 'limits.maxFileBytes must be a positive whole number'],
+    ['limits: { maxBytes: 1 }', 'limits: unknown key "maxBytes" (known: maxFileBytes, maxTotalBytes,'],
+    ['limits: 5', 'limits must be a mapping'],
+  ])('refuses %s', async (line, message) => {
+    const config = await configFile(`repo: https://x/deploy.git\n${line}\n`);
+    await expect(resolveTarget({ config })).rejects.toThrow(message);
+  });
+});
