@@ -12,8 +12,9 @@ import { runGit, type GitResults } from './git-bench.ts';
 import { kubectl, PARENT_CRD } from './kubectl.ts';
 import { killAll, run } from './proc.ts';
 import { runSize, type SizeResults } from './size.ts';
-import { formatTable, gitRows, largeRow, profile, sizeRows, targets } from './table.ts';
+import { continuousRows, formatTable, gitRows, largeRow, profile, sizeRows, targets } from './table.ts';
 import { runLargeRepos, type LargeRepoResult } from './large-repo.ts';
+import { runContinuous, type ContinuousResults } from './continuous.ts';
 
 const USAGE = `npm run bench -- [options]
   --sizes 100,1000,5000   workload sizes (objects per copy; default all three; --sizes= for the git rows only)
@@ -24,6 +25,7 @@ const USAGE = `npm run bench -- [options]
   --no-git                skip the git rows
   --concurrency N         agent and limit concurrency (default 16, the agent's default)
   --agent-only            only the agent's rows, and Flux's engine unless --no-flux (no kubectl, limit or git rows)
+  --no-continuous         skip the continuous agent's rows (drift undone by its watches, memory of 20 targets)
   --no-flux               skip Flux's engine (bench/flux, built once with Go into the test-environment cache)
   --agent-node-flags F    extra Node flags for the agent's processes, e.g. --agent-node-flags=--max-semi-space-size=8
   --kubectl-full          all kubectl rows at every size (default: above 1,000 objects kubectl gets one
@@ -42,6 +44,7 @@ const { values } = parseArgs({
     'kubectl-full': { type: 'boolean' },
     'agent-only': { type: 'boolean' },
     'no-flux': { type: 'boolean' },
+    'no-continuous': { type: 'boolean' },
     'agent-node-flags': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -134,10 +137,22 @@ try {
     results.push(await runSize(ctx));
   }
 
+  let continuous: ContinuousResults | undefined;
+  if (values['no-continuous'] !== true && !interrupted) {
+    log('continuous agent: drift trials and the memory of 20 targets');
+    const ctx = { kubeconfig: cp.kubeconfig, git, workDir, runId, trials: Math.max(trials, 10), log };
+    continuous = await runContinuous(ctx).catch(failed('continuous agent'));
+  }
+
   // An interrupted run's figures are partial and half of them failures: nothing is printed or written.
   if (interrupted) await new Promise(() => undefined);
-  const rows = [...results.flatMap(sizeRows), ...gitResults.flatMap(gitRows), ...large.map(largeRow)];
-  const goals = targets(results, gitResults, large);
+  const rows = [
+    ...results.flatMap(sizeRows),
+    ...continuousRows(continuous),
+    ...gitResults.flatMap(gitRows),
+    ...large.map(largeRow),
+  ];
+  const goals = targets(results, gitResults, large, continuous);
   const totalSeconds = (performance.now() - started) / 1000;
   const machine = {
     cpus: cpus().length,
@@ -189,7 +204,11 @@ try {
   };
   await writeFile(
     file,
-    JSON.stringify({ ...json, rows, targets: goals, sizes: results, git: gitResults, large }, null, 2),
+    JSON.stringify(
+      { ...json, rows, targets: goals, sizes: results, git: gitResults, large, continuous },
+      null,
+      2,
+    ),
   );
   log(`results written to ${file}`);
 } catch (err) {
