@@ -53,6 +53,8 @@ export class Healers {
 
   /** Called after a sync of the target: starts its watches the first time, else takes up the new render. */
   async after(cfg: TargetConfig): Promise<void> {
+    // A stopping agent starts no watch: one begun after the abort would wait for a LIST that is never sent.
+    if (this.#deps.signal.aborted) return;
     const name = cfg.target.name;
     const key = JSON.stringify(cfg.target);
     let entry = this.#entries.get(name);
@@ -118,7 +120,10 @@ export class Healers {
       onError: (err, what) => log.warn({ target: name, err }, `self-heal: ${what} failed`),
     });
     const entry: Entry = { heal, stop, key, listed: false, started: Promise.resolve() };
-    entry.started = heal.start().then(
+    const aborted = new Promise<void>((resolve) =>
+      signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
+    entry.started = Promise.race([heal.start(), aborted]).then(
       () => void (entry.listed = true),
       (err: unknown) => {
         if (!signal.aborted) log.warn({ target: name, err }, 'self-heal could not start its watches');
