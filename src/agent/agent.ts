@@ -95,7 +95,7 @@ export class Agent {
       eventSource: { controller: 'gitops-agent', instance: deps.instance ?? hostname() },
       mayApply: (target) => this.mayApply(target),
       desired: (target) => this.#targets.get(target)?.desired?.manifests,
-      ready: deps.readiness.condition('drift-watches', 'drift watches not started'),
+      ready: deps.readiness.condition('drift-watches'),
       signal: this.#stop.signal,
     });
     deps.kube.client.observe((verb, code) => this.metrics.apiRequests.inc({ verb, code: String(code) }));

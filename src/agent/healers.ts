@@ -44,6 +44,7 @@ export class Healers {
 
   constructor(deps: HealersDeps) {
     this.#deps = deps;
+    this.#updateReady();
   }
 
   /** Called before a full sync of the target: corrections wait until `after`. */

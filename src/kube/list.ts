@@ -9,7 +9,8 @@ export interface GroupKind {
 }
 
 // Kinds whose cluster-wide LIST was forbidden (namespace-scoped RBAC); listed per namespace from then on.
-const denied = new WeakMap<Kube, Set<string>>();
+// Keyed by the discovery cache, which every per-run view of one connection shares, so the memory outlives a run.
+const denied = new WeakMap<object, Set<string>>();
 
 /**
  * Lists objects carrying a label across several kinds and namespaces with one cluster-wide LIST per kind
@@ -22,8 +23,8 @@ export async function listByLabel(
   namespaces: string[],
   labelSelector: string,
 ): Promise<KubeObject[]> {
-  const forbidden = denied.get(kube) ?? new Set<string>();
-  denied.set(kube, forbidden);
+  const forbidden = denied.get(kube.discovery) ?? new Set<string>();
+  denied.set(kube.discovery, forbidden);
   const lists = await Promise.all(
     kinds.map(async (gk): Promise<KubeObject[]> => {
       const info = await kube.discovery.preferred(gk.group, gk.kind);

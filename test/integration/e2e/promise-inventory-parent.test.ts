@@ -128,6 +128,8 @@ describe('RBAC that allows only some namespaces', () => {
             resources: ['configmaps'],
             verbs: ['get', 'list', 'create', 'patch', 'update', 'delete'],
           },
+          // The sync lock: a Lease next to the inventory parent (docs/scale-out.md, Permissions).
+          { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
         ],
       },
       {
