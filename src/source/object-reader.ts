@@ -161,10 +161,12 @@ export class ObjectReader {
     if (h.code !== OFS_DELTA && h.code !== REF_DELTA) return { type: typeOf(h.code), size: h.size };
     // A delta states its result's size in its first bytes; only those are inflated.
     const start = offset + h.headerLength;
-    const head = inflateSync(await pack.file.bytes(start, HEADER_PROBE), {
-      finishFlush: constants.Z_SYNC_FLUSH,
-    });
-    return { type: await this.chainType(pack, offset, h), size: deltaResultSize(head) };
+    const size = await inflatePrefix(
+      (length) => pack.file.bytes(start, length),
+      this.endOf(pack, offset) - start,
+      deltaResultSize,
+    );
+    return { type: await this.chainType(pack, offset, h), size };
   }
 
   // A delta has its chain's base type; types are remembered by position, so a chain is walked once.
@@ -239,7 +241,11 @@ export class ObjectReader {
     );
     if (!raw) return undefined;
     const data = headerOnly
-      ? inflateSync(raw.subarray(0, HEADER_PROBE), { finishFlush: constants.Z_SYNC_FLUSH })
+      ? await inflatePrefix(
+          async (length) => raw.subarray(0, length),
+          raw.length,
+          (head) => (head.indexOf(0) < 0 ? Promise.reject(corrupt('truncated header')) : head),
+        )
       : inflateSync(raw);
     const nul = data.indexOf(0);
     const [type, size] = data.toString('latin1', 0, nul).split(' ');
@@ -283,4 +289,25 @@ export function parseTree(data: Buffer): TreeItem[] {
     i = nul + 21;
   }
   return items;
+}
+
+/**
+ * Inflates ever longer prefixes of a zlib stream (64 bytes, then 16 times more each try, up to `available`)
+ * until `parse` succeeds on what came out: a dynamic Huffman block's code tables alone can exceed 64 bytes, so
+ * a fixed probe yields no output for well-compressed objects.
+ */
+async function inflatePrefix<T>(
+  read: (length: number) => Promise<Buffer>,
+  available: number,
+  parse: (head: Buffer) => T | Promise<T>,
+): Promise<T> {
+  for (let probe = HEADER_PROBE; ; probe *= 16) {
+    const length = Math.min(probe, available);
+    const head = inflateSync(await read(length), { finishFlush: constants.Z_SYNC_FLUSH });
+    try {
+      return await parse(head);
+    } catch (err) {
+      if (length >= available || (err as { code?: string }).code !== 'CorruptPack') throw err;
+    }
+  }
 }
