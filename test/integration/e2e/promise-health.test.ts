@@ -37,7 +37,12 @@ data: { a: b }
 
       expect(r.outcome).toBe('unhealthy');
       expect(r.health.map((h) => [h.ref.kind, h.status, h.message])).toEqual([
-        ['Deployment', 'Failed', 'Progress deadline exceeded'],
+        // The deadline, and the cause found from the pods: the scheduler's message.
+        [
+          'Deployment',
+          'Failed',
+          expect.stringMatching(/^Progress deadline exceeded: pod \S+ cannot be scheduled \(Unschedulable\)/),
+        ],
         ['ConfigMap', 'Current', expect.any(String)],
       ]);
       // Well before the timeout (the controller marks the deadline about a second after the rollout starts).

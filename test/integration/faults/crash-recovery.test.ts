@@ -104,8 +104,11 @@ describe(`kill -9 of the agent during apply and prune (${TRIALS} trials)`, () =>
               killedAt = duringPrune ? `prune ${gone}/${stale.length}` : `apply ${applied}/${OBJECTS}`;
               break;
             }
-            if (Date.now() - started > 120_000) throw new Error(`trial ${t}: no kill point reached`);
-            await new Promise((r) => setTimeout(r, 25));
+            if (Date.now() - started > 300_000)
+              throw new Error(
+                `trial ${t}: no kill point reached; agent log:\n${agent.rawLines.slice(-10).join('\n')}`,
+              );
+            await new Promise((r) => setTimeout(r, 100));
           }
           agent = await startAgent(config, { logLevel: 'info' });
           await eventually(
