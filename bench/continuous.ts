@@ -114,6 +114,7 @@ async function idleMemory(ctx: Ctx): Promise<Omit<ContinuousResults, 'editMs' | 
     const t0 = performance.now();
     const done = new Set<string>();
     await agent.waitFor((l) => {
+      if (l.outcome === 'failed') throw new Error(`target ${String(l.target)} failed: ${String(l.msg)}`);
       if (l.outcome === 'synced' && typeof l.target === 'string') done.add(l.target);
       return done.size === targets;
     }, 600_000);
