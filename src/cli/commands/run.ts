@@ -80,7 +80,6 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     readiness,
   });
   agent.subscribe((e) => {
-    if (e.type === 'sync-start') log.debug({ target: e.target, reason: e.reason }, 'sync started');
     if (e.type === 'sync-progress' && e.event.type === 'stage-start')
       log.debug({ target: e.target, stage: e.event.stage }, 'stage started');
     if (e.type === 'config-applied')
