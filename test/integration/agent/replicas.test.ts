@@ -1,6 +1,7 @@
 // Two `gitops-agent run` processes with leader election: every write comes from one process only (counted by
 // each process's own request metrics), and kill -9 of the writer hands over within the Lease duration.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useCleanups } from '../../support/cleanups.ts';
 import { startGitServer, type GitServer } from '../../support/git-server.ts';
 import { createTestNamespace } from '../../support/namespace.ts';
 import { eventually } from '../../support/cluster.ts';
@@ -9,12 +10,9 @@ import { startAgent, type AgentProcess, type LogLine } from '../../support/agent
 import { parsePromText } from '../../support/prom-text.ts';
 
 let server: GitServer;
-const cleanups: (() => Promise<unknown>)[] = [];
+const { defer } = useCleanups();
 beforeAll(async () => {
   server = await startGitServer();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 afterAll(async () => {
   await server?.close();
@@ -37,7 +35,7 @@ const cm = (value: string) =>
 describe('two replicas with leader election', () => {
   it('write from one process only, and the standby takes over within the Lease duration after kill -9', async () => {
     const ns = await createTestNamespace('replicas');
-    cleanups.push(() => ns.cleanup());
+    defer(() => ns.cleanup());
     const repo = await server.createRepo(ns.name);
     await repo.commit({ 'deploy/a.yaml': cm('one') }, 'one');
     const leaseSeconds = 6;
@@ -56,9 +54,9 @@ describe('two replicas with leader election', () => {
       targets: [{ name: ns.name, repo: repo.url, path: 'deploy', namespace: ns.name, interval: '2s' }],
     };
     const a = await startAgent(config, { logLevel: 'info' });
-    cleanups.push(() => a.dispose());
+    defer(() => a.dispose());
     const b = await startAgent(config, { logLevel: 'info' });
-    cleanups.push(() => b.dispose());
+    defer(() => b.dispose());
     await eventually(
       'one replica to sync',
       async () => a.logs().some(synced(ns.name)) || b.logs().some(synced(ns.name)),

@@ -1,6 +1,7 @@
 // The agent as users run it (`gitops-agent run`, a real process) against the real control plane and Git
 // server: drift undone with no commit, and a missing image reported with its cause, retried, then fixed.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useCleanups } from '../../support/cleanups.ts';
 import { startGitServer, type GitServer, type Repo } from '../../support/git-server.ts';
 import { createTestNamespace, type TestNamespace } from '../../support/namespace.ts';
 import { eventually, kubectl } from '../../support/cluster.ts';
@@ -11,13 +12,9 @@ import { KWOK_IMAGES } from '../../cluster/control-plane.ts';
 import { kubectlEdit } from './self-heal-helpers.ts';
 
 let server: GitServer;
-const cleanups: (() => Promise<unknown>)[] = [];
-
+const { defer } = useCleanups();
 beforeAll(async () => {
   server = await startGitServer();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 afterAll(async () => {
   await server?.close();
@@ -25,13 +22,13 @@ afterAll(async () => {
 
 async function world(prefix: string): Promise<{ ns: TestNamespace; repo: Repo }> {
   const ns = await createTestNamespace(prefix);
-  cleanups.push(() => ns.cleanup());
+  defer(() => ns.cleanup());
   return { ns, repo: await server.createRepo(ns.name) };
 }
 
 async function run(config: unknown): Promise<AgentProcess> {
   const agent = await startAgent(config, { logLevel: 'info' });
-  cleanups.push(() => agent.dispose());
+  defer(() => agent.dispose());
   return agent;
 }
 
@@ -84,7 +81,7 @@ describe('gitops-agent run, as users run it', () => {
 
     const edits: number[] = [];
     const deletes: number[] = [];
-    cleanups.push(async () => {
+    defer(async () => {
       if (deletes.length < 10) console.log(agent.rawLines.slice(-40).join('\n'));
     });
     for (let i = 0; i < 10; i++) {

@@ -1,19 +1,17 @@
 // Three `gitops-agent run` processes sharding 30 targets over Leases: no two processes ever sync one target at
 // the same time (their own logs give each sync's start and end), also while one is killed with -9 and after it
 // returns; the killed one's targets are taken over, and every target keeps being synced.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useCleanups } from '../../support/cleanups.ts';
 import { startGitServer, type GitServer } from '../../support/git-server.ts';
 import { createTestNamespace } from '../../support/namespace.ts';
 import { eventually } from '../../support/cluster.ts';
 import { startAgent, type AgentProcess, type LogLine } from '../../support/agent-process.ts';
 
 let server: GitServer;
-const cleanups: (() => Promise<unknown>)[] = [];
+const { defer } = useCleanups();
 beforeAll(async () => {
   server = await startGitServer();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 afterAll(async () => {
   await server?.close();
@@ -49,7 +47,7 @@ function syncsOf(process: number, lines: LogLine[], killedAt = Infinity): Sync[]
 describe('three replicas sharding 30 targets', () => {
   it('never sync one target in two processes at once, through kill -9 and return', async () => {
     const ns = await createTestNamespace('shards');
-    cleanups.push(() => ns.cleanup());
+    defer(() => ns.cleanup());
     const repo = await server.createRepo(ns.name);
     const files: Record<string, string> = {};
     for (let i = 0; i < TARGETS; i++)
@@ -81,7 +79,7 @@ describe('three replicas sharding 30 targets', () => {
     };
     const start = async (): Promise<AgentProcess> => {
       const a = await startAgent(config, { logLevel: 'debug' });
-      cleanups.push(() => a.dispose());
+      defer(() => a.dispose());
       return a;
     };
     const agents = [await start(), await start(), await start()];
