@@ -210,7 +210,10 @@ export class Agent {
     await draining;
     await this.#poller.stopped();
     await this.#healers.stopped();
-    await this.ownership.release();
+    // A Lease that could not be released expires after its duration; that is no reason to exit non-zero.
+    await this.ownership.release().catch((err: unknown) => {
+      this.#deps.log.warn({ err }, 'could not release every Lease; they expire after their duration');
+    });
     this.#emit({ type: 'stopped' });
   }
 

@@ -48,7 +48,8 @@ export class LeaderElection implements GuardedOwnership {
   async start(signal: AbortSignal): Promise<void> {
     if (this.#loop) throw new Error('LeaderElection.start() was already called');
     const stop = AbortSignal.any([signal, this.#stop.signal]);
-    signal.addEventListener('abort', () => void this.release(), { once: true });
+    // The agent awaits release() itself and reports its failure; this copy must not become an unhandled rejection.
+    signal.addEventListener('abort', () => void this.release().catch(() => undefined), { once: true });
     let tried = leaseNow();
     await this.#try(stop);
     this.#loop = (async () => {

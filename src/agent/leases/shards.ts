@@ -54,7 +54,8 @@ export class ShardedOwnership implements GuardedOwnership {
   async start(signal: AbortSignal): Promise<void> {
     if (this.#loop) throw new Error('ShardedOwnership.start() was already called');
     const stop = AbortSignal.any([signal, this.#stop.signal]);
-    signal.addEventListener('abort', () => void this.release(), { once: true });
+    // The agent awaits release() itself and reports its failure; this copy must not become an unhandled rejection.
+    signal.addEventListener('abort', () => void this.release().catch(() => undefined), { once: true });
     let roundAt = leaseNow();
     await this.#round(stop);
     this.#loop = (async () => {
