@@ -66,7 +66,9 @@ describe('targets sharded across replicas, each held through its own Lease', () 
       () => replicas.every((r) => ownedNow(r).size > 0),
       20_000,
     );
-    // Settled stays settled: no target moves while the members stay the same.
+    // The hand-over to the last replica to join takes a few rounds; once settled, it stays settled: no target
+    // moves while the members stay the same.
+    await until('the assignment to settle', () => settled(replicas), 30_000);
     const unsettled: string[] = [];
     for (let i = 0; i < 20; i++, await new Promise((r) => setTimeout(r, 100)))
       if (!settled(replicas)) unsettled.push(replicas.map((r) => `${r.id} ${ownedNow(r).size}`).join(', '));
