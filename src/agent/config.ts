@@ -152,7 +152,8 @@ const agentSchema = z.strictObject({
     .prefault({}),
 });
 
-const configSchema = z
+/** The zod schema of the agent config file (before defaults), also the source of the chart's values schema. */
+export const configSchema = z
   .strictObject({ agent: agentSchema.prefault({}), targets: z.array(targetSchema).min(1) })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();

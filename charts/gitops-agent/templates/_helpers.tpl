@@ -1,0 +1,120 @@
+{{/* The chart name, or nameOverride. */}}
+{{- define "gitops-agent.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* The full name of the release's objects: fullnameOverride, or <release>-<chart> (the release alone when it contains the chart name). */}}
+{{- define "gitops-agent.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The recommended app.kubernetes.io labels of every object. */}}
+{{- define "gitops-agent.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{ include "gitops-agent.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: gitops-agent
+{{- end -}}
+
+{{/* The labels the Deployment, Service and PodDisruptionBudget select pods by. */}}
+{{- define "gitops-agent.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "gitops-agent.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{/* The ServiceAccount the agent runs as. */}}
+{{- define "gitops-agent.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "gitops-agent.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The port of config.agent.listen (host:port), which the container exposes. */}}
+{{- define "gitops-agent.port" -}}
+{{- $listen := (.Values.config.agent | default dict).listen | default "0.0.0.0:9090" -}}
+{{- regexFind "[0-9]+$" $listen -}}
+{{- end -}}
+
+{{/* Where the emptyDir of the Git cache is mounted. */}}
+{{- define "gitops-agent.cacheDir" -}}
+{{- (.Values.config.agent | default dict).cacheDir | default "/var/cache/gitops-agent" -}}
+{{- end -}}
+
+{{/* The agent's config file: config from values, with cacheDir pointing at the cache volume. */}}
+{{- define "gitops-agent.configFile" -}}
+{{- $agent := deepCopy (.Values.config.agent | default dict) -}}
+{{- $_ := set $agent "cacheDir" (include "gitops-agent.cacheDir" .) -}}
+{{- toYaml (dict "agent" $agent "targets" .Values.config.targets) -}}
+{{- end -}}
+
+{{/* Fails the render on values that would install a broken or over-privileged agent; the messages name the value. */}}
+{{- define "gitops-agent.validate" -}}
+{{- $mode := ((.Values.config.agent | default dict).replicas | default dict).mode | default "single" -}}
+{{- if and (gt (int .Values.replicaCount) 1) (eq $mode "single") -}}
+{{- fail (printf "replicaCount is %d but config.agent.replicas.mode is \"single\": set it to \"leader\" or \"shards\" (docs/scale-out.md), or replicaCount to 1" (int .Values.replicaCount)) -}}
+{{- end -}}
+{{- if not .Values.rbac.managed.wildcard -}}
+{{- range $i, $rule := .Values.rbac.managed.rules -}}
+{{- if or (has "*" $rule.apiGroups) (has "*" $rule.resources) (has "*" ($rule.verbs | default list)) -}}
+{{- fail (printf "rbac.managed.rules[%d] grants \"*\": list the kinds the targets hold, or set rbac.managed.wildcard: true to grant everything on purpose" $i) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if eq .Values.rbac.scope "namespaced" -}}
+{{- if not .Values.rbac.namespaces -}}
+{{- fail "rbac.scope is \"namespaced\" but rbac.namespaces is empty: list the namespaces the targets use" -}}
+{{- end -}}
+{{- range $i, $t := .Values.config.targets -}}
+{{- $ns := $t.namespace | default "default" -}}
+{{- $inv := $t.inventoryNamespace | default $ns -}}
+{{- range $key, $want := dict "namespace" $ns "inventoryNamespace" $inv -}}
+{{- if not (has $want $.Values.rbac.namespaces) -}}
+{{- fail (printf "config.targets[%d] (%s): %s %q is not in rbac.namespaces %v, so the namespaced RBAC would not let the agent write there" $i $t.name $key $want $.Values.rbac.namespaces) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The rules of the agent's own objects: inventory ConfigMaps, Events, Leases, and the pods and Events it reads to explain health. */}}
+{{- define "gitops-agent.ownRules" -}}
+- apiGroups: [""]
+  resources: [configmaps]
+  verbs: [get, list, create, patch]
+- apiGroups: [""]
+  resources: [pods, events]
+  verbs: [list]
+- apiGroups: [events.k8s.io]
+  resources: [events]
+  verbs: [create]
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
+  verbs: [get, list, create, update, delete]
+{{- end -}}
+
+{{/* The rules of the managed kinds: everything when rbac.managed.wildcard, else rbac.managed.rules with the default verbs. */}}
+{{- define "gitops-agent.managedRules" -}}
+{{- if .Values.rbac.managed.wildcard -}}
+- apiGroups: ["*"]
+  resources: ["*"]
+  verbs: ["*"]
+{{- else -}}
+{{- range .Values.rbac.managed.rules }}
+- apiGroups: {{ toJson .apiGroups }}
+  resources: {{ toJson .resources }}
+  verbs: {{ toJson (.verbs | default $.Values.rbac.managed.verbs) }}
+{{- end -}}
+{{- end -}}
+{{- end -}}
