@@ -37,26 +37,36 @@ export interface AgentProcess {
   dispose(): Promise<void>;
 }
 
+/** Options of startAgent(): log level (default debug), kubeconfig (default the admin one), entry script. */
+export interface StartAgentOptions {
+  logLevel?: string;
+  kubeconfig?: string;
+  /** The agent's entry point; default `bin/gitops-agent.mjs` of this checkout. */
+  entry?: string;
+  /** Extra environment variables of the process (e.g. POD_NAMESPACE). */
+  env?: Record<string, string>;
+}
+
 /** Starts `bin/gitops-agent.mjs run --config <file>` with the test cluster's kubeconfig and a fresh cache. */
-export async function startAgent(config: unknown, opts: { logLevel?: string } = {}): Promise<AgentProcess> {
+export async function startAgent(config: unknown, opts: StartAgentOptions = {}): Promise<AgentProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'gitops-agent-run-'));
   const configPath = join(dir, 'agent.yaml');
   await writeFile(configPath, stringify(config));
   const child: ChildProcess = spawn(
     process.execPath,
     [
-      'bin/gitops-agent.mjs',
+      opts.entry ?? 'bin/gitops-agent.mjs',
       'run',
       '--config',
       configPath,
       '--kubeconfig',
-      kubeconfigPath(),
+      opts.kubeconfig ?? kubeconfigPath(),
       '--cache-dir',
       join(dir, 'cache'),
       '--log-level',
       opts.logLevel ?? 'debug',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } },
   );
   const rawLines: string[] = [];
   let partial = '';
