@@ -79,9 +79,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- range $i, $t := .Values.config.targets -}}
 {{- $ns := $t.namespace | default "default" -}}
 {{- $inv := $t.inventoryNamespace | default $ns -}}
-{{- range $key, $want := dict "namespace" $ns "inventoryNamespace" $inv -}}
-{{- if not (has $want $.Values.rbac.namespaces) -}}
-{{- fail (printf "config.targets[%d] (%s): %s %q is not in rbac.namespaces %v, so the namespaced RBAC would not let the agent write there" $i $t.name $key $want $.Values.rbac.namespaces) -}}
+{{- range $pair := list (list "namespace" $ns) (list "inventoryNamespace" $inv) -}}
+{{- if not (has (last $pair) $.Values.rbac.namespaces) -}}
+{{- fail (printf "config.targets[%d] (%s): %s %q is not in rbac.namespaces %v, so the namespaced RBAC would not let the agent write there" $i $t.name (first $pair) (last $pair) $.Values.rbac.namespaces) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
