@@ -141,9 +141,7 @@ describe('helm lint and helm template of charts/gitops-agent', () => {
       port: 'http',
       path: '/metrics',
     });
-    expect(byKind(docs, 'Ingress')[0]!.spec.rules[0].http.paths.map((p: Json) => p.path)).toEqual([
-      '/webhooks',
-    ]);
+    expect(byKind(docs, 'Ingress')[0]!.spec.rules[0].http.paths.map((p: Json) => p.path)).toEqual(['/hooks']);
     const c = byKind(docs, 'Deployment')[0]!.spec.template.spec.containers[0];
     expect(c.ports[0].containerPort).toBe(8080);
     expect(c.volumeMounts.map((m: Json) => m.mountPath)).toEqual(
