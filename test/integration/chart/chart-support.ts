@@ -1,10 +1,11 @@
 // Shared steps of the chart tests: a values file, a release installed into its own namespace, the agent run
 // out of cluster as the release's ServiceAccount with the config the release rendered.
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { kubectl } from '../../support/cluster.ts';
+import { kubeconfigPath, kubectl } from '../../support/cluster.ts';
 import { CHART_DIR, helmOk, serviceAccountKubeconfig } from '../../support/helm.ts';
 import { startAgent, type AgentProcess, type LogLine } from '../../support/agent-process.ts';
 
@@ -81,4 +82,19 @@ export const syncDone =
 /** Log lines that report an authorization failure (403 Forbidden) of any request. */
 export function forbiddenLines(agent: AgentProcess): string[] {
   return agent.rawLines.filter((l) => /forbidden|\b403\b/i.test(l));
+}
+
+/** `kubectl auth can-i VERB RESOURCE --as=AS ...scope`: `yes` or `no` (run directly: it exits 1 for no). */
+export function canI(as: string, verb: string, resource: string, scope: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(
+      'kubectl',
+      [`--kubeconfig=${kubeconfigPath()}`, 'auth', 'can-i', verb, resource, `--as=${as}`, ...scope],
+      (err, stdout, stderr) => {
+        const answer = stdout.trim();
+        if (answer === 'yes' || answer === 'no') resolve(answer);
+        else reject(new Error(`kubectl auth can-i ${verb} ${resource}: ${stderr || err?.message}`));
+      },
+    ),
+  );
 }

@@ -9,6 +9,7 @@ import { eventually, kubectl } from '../../support/cluster.ts';
 import { getLive } from '../../support/sync-fixture.ts';
 import { helmOk } from '../../support/helm.ts';
 import {
+  canI,
   forbiddenLines,
   installChart,
   renderedConfig,
@@ -115,6 +116,28 @@ describe('helm install of charts/gitops-agent (cluster RBAC)', () => {
       'ServiceAccount',
     ]);
     await kubectl(['get', 'clusterrole,clusterrolebinding', release.fullname]);
+
+    // No more than that: nothing beyond the agent's own objects and the listed kinds, and no privilege verbs.
+    const as = `system:serviceaccount:${release.namespace}:${release.fullname}`;
+    const denied = [
+      ['update', 'deployments.apps'],
+      ['create', 'pods'],
+      ['create', 'pods', '--subresource=exec'],
+      ['get', 'nodes'],
+      ['create', 'clusterroles.rbac.authorization.k8s.io'],
+      ['bind', 'clusterroles.rbac.authorization.k8s.io'],
+      ['escalate', 'roles.rbac.authorization.k8s.io'],
+      ['impersonate', 'serviceaccounts'],
+      ['create', 'serviceaccounts', '--subresource=token'],
+      ['get', 'customresourcedefinitions.apiextensions.k8s.io'],
+    ];
+    const answers = await Promise.all(
+      denied.map(
+        async ([verb, resource, ...flags]) =>
+          `${verb} ${resource}: ${await canI(as, verb!, resource!, ['-A', ...flags])}`,
+      ),
+    );
+    expect(answers.filter((a) => !a.endsWith(': no'))).toEqual([]);
 
     const { agent } = await runAsRelease(release, defer);
     await agent.waitForLog('the first sync', syncDone(appNs.name, 'synced'), { timeoutMs: 90_000 });

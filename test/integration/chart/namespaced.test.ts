@@ -1,15 +1,14 @@
 // The chart's namespaced RBAC mode: the agent, run as the chart's ServiceAccount, syncs a target inside its
 // namespaces, and can neither read nor write anywhere else (kubectl auth can-i over verbs and kinds, and a
 // commit that reaches outside fails with nothing written there).
-import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCleanups } from '../../support/cleanups.ts';
 import { startGitServer, type GitServer } from '../../support/git-server.ts';
 import { createTestNamespace } from '../../support/namespace.ts';
-import { kubeconfigPath, kubectl } from '../../support/cluster.ts';
+import { kubectl } from '../../support/cluster.ts';
 import { getLive } from '../../support/sync-fixture.ts';
 import { helmOk } from '../../support/helm.ts';
-import { forbiddenLines, installChart, runAsRelease, syncDone, type Release } from './chart-support.ts';
+import { canI, forbiddenLines, installChart, runAsRelease, syncDone, type Release } from './chart-support.ts';
 
 let server: GitServer;
 const { defer } = useCleanups();
@@ -37,21 +36,6 @@ const CLUSTER = [
   'clusterroles.rbac.authorization.k8s.io',
   'customresourcedefinitions.apiextensions.k8s.io',
 ];
-
-// `kubectl auth can-i` exits 1 for "no", so it is run directly rather than through kubectl(), which throws.
-function canI(as: string, verb: string, resource: string, scope: string[]): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(
-      'kubectl',
-      [`--kubeconfig=${kubeconfigPath()}`, 'auth', 'can-i', verb, resource, `--as=${as}`, ...scope],
-      (err, stdout, stderr) => {
-        const answer = stdout.trim();
-        if (answer === 'yes' || answer === 'no') resolve(answer);
-        else reject(new Error(`kubectl auth can-i ${verb} ${resource}: ${stderr || err?.message}`));
-      },
-    ),
-  );
-}
 
 const configMap = (name: string, namespace?: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${namespace ? `  namespace: ${namespace}\n` : ''}data:\n  a: "1"\n`;
