@@ -302,6 +302,17 @@ export class LeaseLock {
     }
   }
 
+  /**
+   * Releases the Lease, then deletes it unless another candidate took it in between (the resourceVersion
+   * precondition), so a replica that shuts down for good (helm uninstall) leaves no Lease of its own behind.
+   */
+  async retire(signal?: AbortSignal): Promise<void> {
+    await this.release(signal);
+    const lease = this.#lease;
+    if (lease?.metadata.resourceVersion && !lease.spec.holderIdentity)
+      await deleteLease(this.#client, this.ref, lease.metadata.resourceVersion, signal);
+  }
+
   // When another holder's claim runs out: leaseDurationSeconds after its renewal. The renewal time is taken
   // from the record only within a small credit before our own observation, so a holder whose clock is behind
   // cannot make its Lease look older than it is by more than that credit (client-go trusts only the local

@@ -93,7 +93,7 @@ export class LeaderElection implements GuardedOwnership {
     return this.#holdings.begin(target);
   }
 
-  /** Stops taking work, waits for the writes in flight, then releases the Lease so another replica leads at once. */
+  /** Stops taking work, waits for the writes in flight, then releases and deletes the Lease (unless another replica took it first), so another replica leads at once. */
   release(): Promise<void> {
     this.#released ??= (async () => {
       await this.#holdings.drain();
@@ -102,7 +102,7 @@ export class LeaderElection implements GuardedOwnership {
       this.#lock.drop();
       this.#holdings.refresh();
       this.#holdings.close();
-      await this.#lock.release().catch((e: Error) => this.#opts.onError(e, 'release leader Lease'));
+      await this.#lock.retire().catch((e: Error) => this.#opts.onError(e, 'release leader Lease'));
     })();
     return this.#released;
   }

@@ -64,11 +64,8 @@ export class Membership {
   }
 
   /** Gives up and deletes this replica's member Lease, so the others rebalance at once. */
-  async release(signal?: AbortSignal): Promise<void> {
-    await this.#own.release(signal);
-    const rv = this.#own.lease?.metadata.resourceVersion;
-    if (rv && !this.#own.lease?.spec.holderIdentity)
-      await deleteLease(this.#client, this.#own.ref, rv, signal);
+  release(signal?: AbortSignal): Promise<void> {
+    return this.#own.retire(signal);
   }
 
   // Member Leases of replicas that were killed long ago; the resourceVersion precondition spares a revived one.
