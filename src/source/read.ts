@@ -7,17 +7,25 @@ import { MANIFEST_EXTENSIONS, type SourceLimits } from './options.ts';
 
 const READ_BATCH = 64;
 
-/** Reads the manifests under `path` at `commit`; refuses symlinks, submodules and oversized content. */
+/**
+ * Reads the manifests under `path` at `commit`, or every file of the repository when `whole` says so (true, or
+ * one of its names is directly under `path`); refuses symlinks, submodules and oversized content.
+ */
 export async function readFilesAt(
   store: ObjectStore,
   commit: string,
   path: string,
   limits: Omit<SourceLimits, 'timeoutMs'>,
+  whole: boolean | readonly string[] = false,
 ): Promise<SourceFile[]> {
-  const root = normalizeRepoPath(path);
+  const at = normalizeRepoPath(path);
+  const top = await rootTree(store, commit, at);
+  const all = whole === true || (Array.isArray(whole) && top.some((e) => whole.includes(e.path)));
+  const root = all ? '' : at;
+  const isWanted = all ? () => true : isManifest;
   const blobs: { file: string; oid: string }[] = [];
   const pending: { prefix: string; entries: TreeEntry[] }[] = [
-    { prefix: root, entries: await rootTree(store, commit, root) },
+    { prefix: root, entries: all && at !== '' ? await rootTree(store, commit, '') : top },
   ];
   for (let dir = pending.pop(); dir; dir = pending.pop()) {
     for (const entry of dir.entries) {
@@ -25,7 +33,7 @@ export async function readFilesAt(
       refuseSpecial(entry, file);
       if (entry.type === 'tree') {
         pending.push({ prefix: file, entries: await store.objects.readTree(entry.oid) });
-      } else if (isManifest(entry.path)) {
+      } else if (isWanted(entry.path)) {
         blobs.push({ file, oid: entry.oid });
       }
     }

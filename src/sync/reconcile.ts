@@ -5,7 +5,8 @@ import { renderCached, renderKey, type RenderCache } from './render-cache.ts';
 import { PART_OF_LABEL, withPartOf } from '../core/applyset.ts';
 import { FIELD_MANAGER } from '../core/ownership.ts';
 import { fetchSource, type SourceOptions } from '../source/source.ts';
-import { render } from '../render/render.ts';
+import { renderTarget } from '../render/target.ts';
+import { TOOL_MARKERS } from '../render/detect.ts';
 import { planSync } from '../plan/plan.ts';
 import { keepRanJobs, selfDeletingJobs } from '../plan/jobs.ts';
 import { unifiedDiff } from '../plan/diff.ts';
@@ -64,19 +65,29 @@ export async function reconcile(
         target: target.name,
         signal: options.signal,
         ...target.limits,
+        wholeRepository: wholeRepository(target),
       }),
     );
     run.result.commit = snapshot.commit;
     const rendered = await run.stage('render', () =>
-      renderCached(deps.renderCache, renderKey(snapshot, target), () =>
-        render(snapshot, {
+      renderCached(deps.renderCache, renderKey(snapshot, target), async () =>
+        renderTarget(snapshot, {
           path: target.path,
           defaultNamespace: target.namespace,
           scopeOf: kube.discovery.scopeOf,
           limits: target.limits,
+          spec: target.render,
+          name: target.name,
+          cluster: async () => ({
+            kubeVersion: await kube.discovery.serverVersion(),
+            apiVersions: await kube.discovery.apiVersions(),
+          }),
+          auth: typeof deps.auth === 'function' ? await deps.auth() : deps.auth,
+          signal: options.signal,
         }),
       ),
     );
+    run.result.renderer = rendered.renderer;
     if (rendered.reused) deps.onEvent?.({ type: 'render-reused', commit: snapshot.commit });
     const manifests = rendered.manifests;
     const inventory = await run.stage('inventory', () =>
@@ -158,6 +169,12 @@ function planChanges(plan: Plan, prune: PruneDecision): ChangeSetEntry[] {
     })),
     ...prune.skipped,
   ];
+}
+
+// Kustomize and Helm read the whole repository (`../base`, env files, templates); plain YAML only its path.
+function wholeRepository(target: SyncTarget): boolean | readonly string[] {
+  const mode = target.render?.mode ?? 'auto';
+  return mode === 'auto' ? TOOL_MARKERS : mode !== 'plain';
 }
 
 function failures(changes: ChangeSetEntry[]): string {
