@@ -46,6 +46,7 @@ describe('kustomize overlays', () => {
     const again = await syncPath(fx, 'overlays/prod');
     expect(again.result.outcome).toBe('synced');
     expect(again.result.methods.PATCH ?? 0).toBe(0);
+    expect(again.result.requests.APPLY ?? 0).toBe(0);
   });
 
   it('a changed generator input creates the new ConfigMap, updates the reference and prunes the old one', async () => {
