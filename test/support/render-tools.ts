@@ -51,7 +51,13 @@ export async function runIn(files: Record<string, string>, binary: string, args:
       {
         cwd: dir,
         encoding: 'utf8',
-        env: { PATH: process.env.PATH, HOME: dir, HELM_CACHE_HOME: dir, HELM_CONFIG_HOME: dir, HELM_DATA_HOME: dir },
+        env: {
+          PATH: process.env.PATH,
+          HOME: dir,
+          HELM_CACHE_HOME: dir,
+          HELM_CONFIG_HOME: dir,
+          HELM_DATA_HOME: dir,
+        },
         maxBuffer: 64 << 20,
       },
     );

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { Manifest, SyncTarget } from '../../../src/core/types.ts';
 import { kubeVersion } from '../../support/cluster.ts';
 import { actions, getLive, useSyncFixtures, type SyncFixture } from '../../support/sync-fixture.ts';
-import { fixtureFiles, objectsOf, runIn, sortObjects, useRenderTools, withoutPartOf } from '../../support/render-tools.ts';
+import {
+  fixtureFiles,
+  objectsOf,
+  runIn,
+  sortObjects,
+  useRenderTools,
+  withoutPartOf,
+} from '../../support/render-tools.ts';
 
 const suite = useSyncFixtures();
 const tools = useRenderTools();
@@ -35,9 +42,21 @@ describe('helm charts', () => {
 
     const inline = JSON.stringify(render.helm?.values);
     const printed = await runIn({ ...files, 'inline.json': inline }, tools.helm, [
-      'template', 'web', 'charts/greeter', '--namespace', fx.namespace, '--include-crds', '--skip-tests',
-      '--kube-version', kubeVersion(), '--api-versions', 'apps/v1/Deployment',
-      '--values', 'charts/greeter/values-prod.yaml', '--values', 'inline.json',
+      'template',
+      'web',
+      'charts/greeter',
+      '--namespace',
+      fx.namespace,
+      '--include-crds',
+      '--skip-tests',
+      '--kube-version',
+      kubeVersion(),
+      '--api-versions',
+      'apps/v1/Deployment',
+      '--values',
+      'charts/greeter/values-prod.yaml',
+      '--values',
+      'inline.json',
     ]);
     const expected = sortObjects(objectsOf(printed, fx.namespace));
     expect(withoutPartOf(desired)).toEqual(expected);
@@ -45,7 +64,12 @@ describe('helm charts', () => {
 
     const cm = await getLive('configmap', 'web-greeter', fx.namespace);
     expect(cm).toMatchObject({
-      data: { greeting: 'hello from prod', kubeVersion: kubeVersion(), lookupEmpty: 'true', hasDeployments: 'true' },
+      data: {
+        greeting: 'hello from prod',
+        kubeVersion: kubeVersion(),
+        lookupEmpty: 'true',
+        hasDeployments: 'true',
+      },
     });
     const deploy = (await getLive('deployment', 'web-greeter', fx.namespace)) as {
       spec: { replicas: number; template: { spec: { containers: { image: string }[] } } };
@@ -59,7 +83,10 @@ describe('helm charts', () => {
     await fx.repo.commit(await fixtureFiles('test/fixtures/render/chart', 'charts/greeter'), 'chart');
     expect((await syncChart(fx)).result.outcome).toBe('synced');
 
-    await fx.repo.commit({ 'charts/greeter/values-prod.yaml': 'replicaCount: 4\ngreeting: hello from prod\n' }, 'scale');
+    await fx.repo.commit(
+      { 'charts/greeter/values-prod.yaml': 'replicaCount: 4\ngreeting: hello from prod\n' },
+      'scale',
+    );
     const planned = await syncChart(fx, 'diff');
     expect(planned.result.outcome).toBe('planned');
     expect(actions(planned.result)).toEqual({

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../../src/core/types.ts';
 import { actions, getLive, useSyncFixtures, type SyncFixture } from '../../support/sync-fixture.ts';
-import { fixtureFiles, objectsOf, runIn, sortObjects, useRenderTools, withoutPartOf } from '../../support/render-tools.ts';
+import {
+  fixtureFiles,
+  objectsOf,
+  runIn,
+  sortObjects,
+  useRenderTools,
+  withoutPartOf,
+} from '../../support/render-tools.ts';
 
 const suite = useSyncFixtures();
 const tools = useRenderTools();
@@ -55,14 +62,14 @@ describe('kustomize overlays', () => {
     await fx.repo.commit(files, 'overlays');
     const first = await syncPath(fx, 'overlays/staging');
     expect(first.result.outcome).toBe('synced');
-    const oldName = first.desired.find((m) => m.object.metadata.name.startsWith('staging-web-config-'))!.object
-      .metadata.name;
+    const oldName = first.desired.find((m) => m.object.metadata.name.startsWith('staging-web-config-'))!
+      .object.metadata.name;
 
     await fx.repo.commit({ 'base/config.properties': 'greeting=bonjour\n' }, 'new greeting');
     const second = await syncPath(fx, 'overlays/staging');
     expect(second.result.outcome).toBe('synced');
-    const newName = second.desired.find((m) => m.object.metadata.name.startsWith('staging-web-config-'))!.object
-      .metadata.name;
+    const newName = second.desired.find((m) => m.object.metadata.name.startsWith('staging-web-config-'))!
+      .object.metadata.name;
     expect(newName).not.toBe(oldName);
     expect(actions(second.result)).toMatchObject({
       [`ConfigMap/${newName}`]: 'created',
