@@ -6,7 +6,7 @@ import { PART_OF_LABEL, withPartOf } from '../core/applyset.ts';
 import { FIELD_MANAGER } from '../core/ownership.ts';
 import { fetchSource, type SourceOptions } from '../source/source.ts';
 import { renderTarget } from '../render/target.ts';
-import { TOOL_MARKERS } from '../render/detect.ts';
+import { renderOptionsOf, sourceOptionsOf } from './source-render.ts';
 import { planSync } from '../plan/plan.ts';
 import { keepRanJobs, selfDeletingJobs } from '../plan/jobs.ts';
 import { unifiedDiff } from '../plan/diff.ts';
@@ -56,35 +56,12 @@ export async function reconcile(
   const { kube } = run;
   try {
     const snapshot = await run.stage('source', () =>
-      fetchSource({
-        url: target.url,
-        ref: target.ref,
-        path: target.path,
-        cacheDir: deps.cacheDir,
-        auth: deps.auth,
-        target: target.name,
-        signal: options.signal,
-        ...target.limits,
-        wholeRepository: wholeRepository(target),
-      }),
+      fetchSource(sourceOptionsOf(target, deps, options.signal)),
     );
     run.result.commit = snapshot.commit;
     const rendered = await run.stage('render', () =>
       renderCached(deps.renderCache, renderKey(snapshot, target), async () =>
-        renderTarget(snapshot, {
-          path: target.path,
-          defaultNamespace: target.namespace,
-          scopeOf: kube.discovery.scopeOf,
-          limits: target.limits,
-          spec: target.render,
-          name: target.name,
-          cluster: async () => ({
-            kubeVersion: await kube.discovery.serverVersion(),
-            apiVersions: await kube.discovery.apiVersions(),
-          }),
-          auth: typeof deps.auth === 'function' ? await deps.auth() : deps.auth,
-          signal: options.signal,
-        }),
+        renderTarget(snapshot, await renderOptionsOf(target, kube, deps.auth, options.signal)),
       ),
     );
     run.result.renderer = rendered.renderer;
@@ -169,12 +146,6 @@ function planChanges(plan: Plan, prune: PruneDecision): ChangeSetEntry[] {
     })),
     ...prune.skipped,
   ];
-}
-
-// Kustomize and Helm read the whole repository (`../base`, env files, templates); plain YAML only its path.
-function wholeRepository(target: SyncTarget): boolean | readonly string[] {
-  const mode = target.render?.mode ?? 'auto';
-  return mode === 'auto' ? TOOL_MARKERS : mode !== 'plain';
 }
 
 function failures(changes: ChangeSetEntry[]): string {
