@@ -82,11 +82,9 @@ export function objectsOf(yaml: string, namespace?: string, clusterKinds: string
 export function withoutPartOf(manifests: Manifest[]): KubeObject[] {
   return sortObjects(
     manifests.map(({ object }) => {
-      const labels = { ...object.metadata.labels };
-      delete labels[PART_OF_LABEL];
-      const metadata = { ...object.metadata, labels };
-      if (Object.keys(labels).length === 0) delete metadata.labels;
-      return { ...object, metadata };
+      const { [PART_OF_LABEL]: _set, ...labels } = object.metadata.labels ?? {};
+      const { labels: _all, ...rest } = object.metadata;
+      return { ...object, metadata: Object.keys(labels).length ? { ...rest, labels } : rest };
     }),
   );
 }
