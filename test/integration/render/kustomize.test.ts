@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import type { RenderCache } from '../../../src/sync/render-cache.ts';
+import { kubeconfigPath } from '../../support/cluster.ts';
 import type { Manifest } from '../../../src/core/types.ts';
 import { actions, getLive, useSyncFixtures, type SyncFixture } from '../../support/sync-fixture.ts';
 import {
@@ -84,5 +87,66 @@ describe('kustomize overlays', () => {
       spec: { template: { spec: { containers: { envFrom: { configMapRef: { name: string } }[] }[] } } };
     };
     expect(web.spec.template.spec.containers[0]?.envFrom[0]?.configMapRef.name).toBe(newName);
+  });
+
+  it('renders an unchanged commit once: the next sync reuses the render', async () => {
+    const fx = await suite.fixture('kcache');
+    await fx.repo.commit(await fixtureFiles(OVERLAYS, '', { __NAMESPACE__: fx.namespace }), 'overlays');
+    const renderCache: RenderCache = {};
+    const reused: string[] = [];
+    const deps = {
+      renderCache,
+      onEvent: (e: { type: string }) => void (e.type === 'render-reused' && reused.push(e.type)),
+    };
+    const target = { path: 'overlays/prod', render: { mode: 'auto' as const } };
+    const first = await fx.sync({}, target, deps);
+    expect(first.outcome).toBe('synced');
+    expect(reused).toEqual([]);
+    // The tool is gone: a second sync of the same commit can only pass if it does not run it.
+    const saved = process.env.GITOPS_AGENT_KUSTOMIZE;
+    process.env.GITOPS_AGENT_KUSTOMIZE = '/nonexistent/kustomize';
+    try {
+      const second = await fx.sync({}, target, deps);
+      expect(second.outcome).toBe('synced');
+      expect(second.renderer).toEqual({ tool: 'kustomize', version: 'v5.8.1' });
+      expect(reused).toEqual(['render-reused']);
+      await fx.repo.commit({ 'base/config.properties': 'greeting=hej\n' }, 'changed input');
+      const third = await fx.sync({}, target, deps);
+      expect(third.outcome).toBe('failed');
+      expect(third.error?.message).toMatch(/overlays\/prod\/kustomization.yaml: cannot run kustomize build/);
+    } finally {
+      process.env.GITOPS_AGENT_KUSTOMIZE = saved;
+    }
+  });
+
+  it('gitops-agent render prints the objects an overlay renders to, with the tool and its version', async () => {
+    const fx = await suite.fixture('kcli');
+    const files = await fixtureFiles(OVERLAYS, '', { __NAMESPACE__: fx.namespace });
+    await fx.repo.commit(files, 'overlays');
+    const args = ['bin/gitops-agent.mjs', 'render', '--repo', fx.repo.url, '--path', 'overlays/prod'];
+    const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+      (resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          [...args, '--kubeconfig', kubeconfigPath(), '--namespace', fx.namespace],
+          {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      },
+    );
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/^# commit [0-9a-f]{40}, rendered by kustomize v5\.8\.1\n/);
+    expect(out.stdout).toContain('# Source: overlays/prod/kustomization.yaml (document 4)');
+    const expected = sortObjects(objectsOf(await runIn(files, tools.kustomize, ['build', 'overlays/prod'])));
+    expect(sortObjects(objectsOf(out.stdout))).toEqual(expected);
+    expect(await getLive('deployment', 'prod-web', fx.namespace)).toBeUndefined();
   });
 });
