@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ManifestError } from '../core/errors.ts';
@@ -26,7 +26,8 @@ const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | const
  * directory under `parent` (default the OS temp dir), each path checked again before it is written.
  */
 export async function createSandbox(files: readonly SourceFile[], parent = tmpdir()): Promise<Sandbox> {
-  const dir = await mkdtemp(join(parent, 'gitops-render-'));
+  // The real path, as the tools print it (a symlinked TMPDIR would otherwise leak into their messages).
+  const dir = await realpath(await mkdtemp(join(parent, 'gitops-render-')));
   const repo = join(dir, 'repo');
   const dispose = () => rm(dir, { recursive: true, force: true });
   try {

@@ -37,8 +37,9 @@ export interface FailedRun {
 }
 
 /**
- * The error for a run that did not succeed. A timeout or an abort may pass on a retry (load), so they are
- * retryable; a tool error, too much output or memory will not change until the commit does.
+ * The error for a run that did not succeed. A timeout or an abort may pass on a retry (load), and a missing
+ * binary once it is installed, so they are retryable; a tool error, too much output or memory will not change
+ * until the commit does.
  */
 export function toolError(outcome: Exclude<ToolOutcome, { ok: true }>, run: FailedRun): RenderToolError {
   const stderr = run.toRepoPaths(outcome.stderr.trim()).replace(/^Error: /, '');
@@ -72,7 +73,8 @@ export function toolError(outcome: Exclude<ToolOutcome, { ok: true }>, run: Fail
         true,
       );
     case 'spawn':
-      return new RenderToolError('RENDER_TOOL_MISSING', run.file, `cannot run ${run.what}: ${stderr}`, false);
+      // The agent's environment, not the commit, is at fault: not remembered, so installing the tool fixes it.
+      return new RenderToolError('RENDER_TOOL_MISSING', run.file, `cannot run ${run.what}: ${stderr}`, true);
     case 'exit':
       return new RenderToolError(
         'RENDER_TOOL_FAILED',
