@@ -39,9 +39,13 @@ export async function readFilesAt(
     }
   }
   if (blobs.length > limits.maxFiles) {
-    throw new ManifestError('source', `more than ${limits.maxFiles} manifest files under this path`, {
-      file: root || '.',
-    });
+    throw new ManifestError(
+      'source',
+      `more than ${limits.maxFiles} ${all ? 'files in the repository' : 'manifest files under this path'}`,
+      {
+        file: root || '.',
+      },
+    );
   }
   const files: SourceFile[] = [];
   let total = 0;
@@ -63,7 +67,7 @@ export async function readFilesAt(
       if (total > limits.maxTotalBytes) {
         throw new ManifestError(
           'source',
-          `manifests under this path exceed ${limits.maxTotalBytes} bytes in total`,
+          `${all ? 'files of the repository' : 'manifests under this path'} exceed ${limits.maxTotalBytes} bytes in total`,
           { file: root || '.' },
         );
       }
