@@ -148,5 +148,10 @@ describe('kustomize overlays', () => {
     const expected = sortObjects(objectsOf(await runIn(files, tools.kustomize, ['build', 'overlays/prod'])));
     expect(sortObjects(objectsOf(out.stdout))).toEqual(expected);
     expect(await getLive('deployment', 'prod-web', fx.namespace)).toBeUndefined();
+
+    const diff = await fx.cli('diff', ['--path', 'overlays/prod']);
+    expect(diff.stdout).toMatch(/^Target .* commit [0-9a-f]{12}  rendered by kustomize v5\.8\.1\n/);
+    expect(diff.stdout).toContain(`created    Deployment.apps/${fx.namespace}/prod-web`);
+    expect(diff.code).toBe(1);
   });
 });
