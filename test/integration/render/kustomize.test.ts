@@ -150,7 +150,7 @@ describe('kustomize overlays', () => {
     expect(await getLive('deployment', 'prod-web', fx.namespace)).toBeUndefined();
 
     const diff = await fx.cli('diff', ['--path', 'overlays/prod']);
-    expect(diff.stdout).toMatch(/^Target .* commit [0-9a-f]{12}  rendered by kustomize v5\.8\.1\n/);
+    expect(diff.stdout).toMatch(/^Target .* commit [0-9a-f]{12} {2}rendered by kustomize v5\.8\.1\n/);
     expect(diff.stdout).toContain(`created    Deployment.apps/${fx.namespace}/prod-web`);
     expect(diff.code).toBe(1);
   });
