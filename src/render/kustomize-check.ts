@@ -9,8 +9,8 @@ import { kustomizationFile } from './detect.ts';
 export interface KustomizeCheck {
   /** Every kustomization file the build will read, in walk order. */
   kustomizations: string[];
-  /** Hosts of remote bases (only when allowed). */
-  remoteHosts: string[];
+  /** Origins (`https://host[:port]`) of the remote bases, each on an allowed host. */
+  remoteOrigins: string[];
 }
 
 type Doc = Record<string, unknown>;
@@ -35,7 +35,7 @@ export function checkKustomizations(
   const dirs = new Set<string>(['']);
   for (const p of paths) for (let d = posix.dirname(p); d !== '.'; d = posix.dirname(d)) dirs.add(d);
   const done = new Set<string>();
-  const result: KustomizeCheck = { kustomizations: [], remoteHosts: [] };
+  const result: KustomizeCheck = { kustomizations: [], remoteOrigins: [] };
 
   const walk = (dir: string, stack: string[]): void => {
     const file = kustomizationFile(paths, dir);
@@ -51,7 +51,7 @@ export function checkKustomizations(
     for (const field of DIR_FIELDS) {
       for (const entry of strings(doc[field], file, field)) {
         if (isRemote(entry, dir, paths, dirs)) {
-          result.remoteHosts.push(allowRemote(file, entry, spec));
+          result.remoteOrigins.push(allowRemote(file, entry, spec));
           continue;
         }
         const target = from(entry, field);
@@ -142,21 +142,29 @@ function isRemote(entry: string, dir: string, paths: Set<string>, dirs: Set<stri
 function allowRemote(file: string, entry: string, spec: KustomizeSpec): string {
   if (spec.allowRemote !== true)
     throw fail(file, `remote base "${entry}" is not allowed (kustomize.allowRemote is off for this target)`);
-  const host = hostOf(entry);
-  if (!host || !(spec.allowedHosts ?? []).includes(host))
+  const origin = originOf(entry);
+  if (!origin)
     throw fail(
       file,
-      `remote base "${entry}": host ${host ?? '(none)'} is not in kustomize.allowedHosts (${(spec.allowedHosts ?? []).join(', ') || 'empty'})`,
+      `remote base "${entry}": only http(s) remote bases can be fetched with the target's credentials`,
     );
-  return host;
+  const host = new URL(origin).hostname;
+  const allowed = spec.allowedHosts ?? [];
+  if (!allowed.includes(host))
+    throw fail(
+      file,
+      `remote base "${entry}": host ${host} is not in kustomize.allowedHosts (${allowed.join(', ') || 'empty'})`,
+    );
+  return origin;
 }
 
-function hostOf(entry: string): string | undefined {
-  const url = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?([^/:?#]+)/i.exec(entry);
-  if (url) return url[1]!.toLowerCase();
-  const scp = /^git@([^:/]+)[:/]/.exec(entry);
-  if (scp) return scp[1]!.toLowerCase();
-  return /^([a-z0-9-]+(?:\.[a-z0-9-]+)+)\//i.exec(entry)?.[1]?.toLowerCase();
+// kustomize fetches `github.com/org/repo//path` over https; ssh (`git@…`, `ssh://`) has no place for a token.
+function originOf(entry: string): string | undefined {
+  const url = /^(https?):\/\/(?:[^@/]*@)?([^/?#]+)/i.exec(entry);
+  if (url) return `${url[1]!.toLowerCase()}://${url[2]!.toLowerCase()}`;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || /^git@/.test(entry)) return undefined;
+  const bare = /^([a-z0-9-]+(?:\.[a-z0-9-]+)+)\//i.exec(entry)?.[1];
+  return bare && `https://${bare.toLowerCase()}`;
 }
 
 // Without --enable-alpha-plugins kustomize refuses these too; refusing here names the file that asks.

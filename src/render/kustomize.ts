@@ -15,6 +15,8 @@ export interface KustomizeOptions extends ToolRenderOptions {
   spec?: KustomizeSpec;
   /** The target's Git credentials, sent only to allow-listed hosts of remote bases. */
   auth?: GitAuth;
+  /** Let remote bases use plain http, as the target's own repository does. Default false: https only. */
+  allowHttp?: boolean;
 }
 
 /**
@@ -34,7 +36,10 @@ export async function kustomizeBuild(
   const check = checkKustomizations(files, dir, options.spec);
   const box = await createSandbox(files, options.tempDir);
   try {
-    const env = { ...(await toolEnv(box.dir)), ...gitAuthEnv(check.remoteHosts, options.auth) };
+    const env = {
+      ...(await toolEnv(box.dir)),
+      ...gitAuthEnv(check.remoteOrigins, options.auth, options.allowHttp === true),
+    };
     const binary = toolBinary('kustomize');
     const version = await toolVersion(binary, 'kustomize', env, box.dir);
     const outcome = await runTool({
@@ -58,17 +63,23 @@ export async function kustomizeBuild(
   }
 }
 
-// git reads these as config (git-config(1) GIT_CONFIG_COUNT): only https, and the token only to the hosts
-// the target allows, never in a URL or an argument that `ps` would show.
-function gitAuthEnv(hosts: string[], auth: GitAuth | undefined): Record<string, string> {
+// git reads these as config (git-config(1) GIT_CONFIG_COUNT): only https (http when the target itself uses it),
+// and the token only to the origins the target allows, never in a URL or an argument that `ps` would show.
+function gitAuthEnv(
+  origins: string[],
+  auth: GitAuth | undefined,
+  allowHttp: boolean,
+): Record<string, string> {
   const entries: [string, string][] = [
     ['protocol.allow', 'never'],
     ['protocol.https.allow', 'always'],
   ];
+  if (allowHttp) entries.push(['protocol.http.allow', 'always']);
   if (auth?.password) {
     const basic = Buffer.from(`${auth.username ?? 'git'}:${auth.password}`).toString('base64');
-    for (const host of new Set(hosts))
-      entries.push([`http.https://${host}/.extraHeader`, `Authorization: Basic ${basic}`]);
+    for (const origin of new Set(origins))
+      if (allowHttp || origin.startsWith('https:'))
+        entries.push([`http.${origin}/.extraHeader`, `Authorization: Basic ${basic}`]);
   }
   const env: Record<string, string> = { GIT_CONFIG_COUNT: String(entries.length) };
   entries.forEach(([k, v], i) => {

@@ -17,6 +17,8 @@ export interface TargetRenderOptions extends RenderOptions {
   cluster: () => Promise<ClusterInfo>;
   /** The target's Git credentials, for remote bases on allow-listed hosts. */
   auth?: GitAuth;
+  /** The target's repository URL: remote bases may use http only when it does. */
+  repoUrl?: string;
   /** Stops a running tool. */
   signal?: AbortSignal;
   /** Parent of the tools' sandbox directories. Default the OS temp dir. */
@@ -52,6 +54,7 @@ export async function renderTarget(
           ...tool,
           spec: options.spec?.kustomize,
           auth: options.auth,
+          allowHttp: options.repoUrl?.startsWith('http://') === true,
         })
       : await helmTemplate(snapshot.files, path, {
           ...tool,

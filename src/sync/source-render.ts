@@ -43,6 +43,7 @@ export async function renderOptionsOf(
       apiVersions: await kube.discovery.apiVersions(),
     }),
     auth: credentials,
+    repoUrl: target.url,
     signal,
   };
 }

@@ -59,10 +59,14 @@ describe('checkKustomizations', () => {
     expect(() =>
       checkKustomizations(remote, 'app', { allowRemote: true, allowedHosts: ['github.com'] }),
     ).toThrow('host git.example.com is not in kustomize.allowedHosts (github.com)');
-    expect(
-      checkKustomizations(remote, 'app', { allowRemote: true, allowedHosts: ['git.example.com'] })
-        .remoteHosts,
-    ).toEqual(['git.example.com']);
+    const allowed = { allowRemote: true, allowedHosts: ['git.example.com', 'github.com'] };
+    expect(checkKustomizations(remote, 'app', allowed).remoteOrigins).toEqual(['https://git.example.com']);
+    const ssh = files({ 'app/kustomization.yaml': `${K}resources: [git@github.com:o/r.git//app]\n` });
+    expect(() => checkKustomizations(ssh, 'app', allowed)).toThrow(
+      'only http(s) remote bases can be fetched',
+    );
+    const bare = files({ 'app/kustomization.yaml': `${K}resources: [github.com/o/r//app?ref=v1]\n` });
+    expect(checkKustomizations(bare, 'app', allowed).remoteOrigins).toEqual(['https://github.com']);
   });
 
   it('treats a local directory that looks like a host name as local', () => {
