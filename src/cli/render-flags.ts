@@ -3,7 +3,7 @@ import type { RenderSpec } from '../core/render-spec.ts';
 
 /**
  * The target's render spec from the config file's `render` key overlaid by `--render`, `--helm-release` and
- * `--helm-values`; nothing when neither says anything (the default, `auto`). Errors name the key.
+ * `--helm-values`; nothing when neither says anything (the default, `auto`); errors name the key.
  */
 export function renderFromCli(
   values: Record<string, string | boolean | undefined>,

@@ -23,7 +23,7 @@ const FUNCTION_ANNOTATIONS = ['config.kubernetes.io/function', 'config.k8s.io/fu
  * Walks the kustomizations from `root` before kustomize runs, refusing what kustomize would allow but a
  * GitOps agent must not: a base outside the repository (kustomize confines files to their kustomization's
  * directory, not bases), an absolute path, a remote base that the target does not allow, an exec, container
- * or Go plugin, helmCharts, and a kustomization that includes itself. Each error names the file.
+ * or Go plugin, helmCharts, and a kustomization that includes itself, each error naming the file.
  */
 export function checkKustomizations(
   files: readonly SourceFile[],

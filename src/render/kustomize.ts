@@ -21,8 +21,8 @@ export interface KustomizeOptions extends ToolRenderOptions {
 
 /**
  * Runs `kustomize build` on the kustomization at `path`, over the commit's files written into a sandbox with
- * the repository root as the root, after checkKustomizations refused what must not run. No plugins, no Helm,
- * the default LoadRestrictionsRootOnly for files.
+ * the repository root as the root, after checkKustomizations refused what must not run (no plugins, no Helm,
+ * the default LoadRestrictionsRootOnly for files).
  */
 export async function kustomizeBuild(
   files: readonly SourceFile[],

@@ -37,7 +37,7 @@ export interface FailedRun {
 }
 
 /**
- * The error for a run that did not succeed. A timeout or an abort may pass on a retry (load), and a missing
+ * The error for a run that did not succeed: a timeout or an abort may pass on a retry (load), and a missing
  * binary once it is installed, so they are retryable; a tool error, too much output or memory will not change
  * until the commit does.
  */
