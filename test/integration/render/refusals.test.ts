@@ -124,6 +124,16 @@ describe('render refusals', () => {
     expect(ok.outcome).toBe('synced');
   });
 
+  it('reports kustomize’s own errors with repository paths, not the sandbox’s', async () => {
+    const fx = await suite.fixture('rmissing');
+    const message = await refused(
+      fx,
+      { 'app/kustomization.yaml': kustomization('resources:\n  - missing.yaml\n') },
+      'app/kustomization.yaml',
+    );
+    expect(message).toMatch(/^app\/kustomization.yaml: kustomize build failed: .*app\/missing.yaml/s);
+  });
+
   it('refuses a values file outside the repository', async () => {
     const fx = await suite.fixture('rvalues');
     const chart = await fixtureFiles('test/fixtures/render/chart', 'app');
