@@ -5,6 +5,7 @@ import type { SyncTarget } from '../core/types.ts';
 import type { GitAuthSource } from '../source/source.ts';
 import { parseDuration } from './duration.ts';
 import { cronProblem, type SyncWindow } from './windows.ts';
+import { renderSchema } from './config-render.ts';
 
 /** One target of the agent: what `sync` takes, plus when to sync it. */
 export interface TargetConfig {
@@ -113,6 +114,7 @@ const targetSchema = z.strictObject({
   interval: duration('interval').default(60_000),
   suspend: z.boolean().default(false),
   syncWindows: z.array(windowSchema).default([]),
+  render: renderSchema.optional(),
 });
 
 const listenSchema = z.string().transform((text, ctx) => {
@@ -238,6 +240,7 @@ export function parseAgentConfig(text: string, file = 'config'): AgentConfig {
         healthFailureGraceSeconds: t.healthFailureGraceSeconds,
         adopt: t.adopt,
         prune: t.prune,
+        ...(t.render ? { render: t.render } : {}),
       },
       auth: t.auth,
       intervalMs: t.interval,

@@ -6,6 +6,7 @@ export const USAGE = `gitops-agent — sync a Git commit of Kubernetes manifests
 Usage:
   gitops-agent diff [options]   show what a sync would change (exit 0 in sync, 1 changes, 2 error)
   gitops-agent sync [options]   apply, prune and wait for health once (exit 0 synced, 1 unhealthy, 2 failed)
+  gitops-agent render [options] print the objects the commit renders to (plain YAML, Kustomize, Helm)
   gitops-agent run --config FILE
                                 the agent: keep every target of FILE converged (see docs/agent.md)
   gitops-agent status [--namespace NS] [--output text|json]
@@ -20,6 +21,9 @@ Target (or put these in a file and pass --config):
   --namespace NS             namespace for namespaced objects that name none     (default: default)
   --name NAME                target name; names the inventory ConfigMap          (default: from repo and path)
   --config FILE              YAML file with a target (see docs/cli.md); flags override it
+  --render MODE              auto, plain, kustomize or helm (docs/render.md)      (default: auto)
+  --helm-release NAME        Helm release name                                   (default: --name)
+  --helm-values FILES        comma-separated values files, relative to the chart
 
 Cluster:
   --kubeconfig FILE          kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, in-cluster)
@@ -53,7 +57,7 @@ Output:
 
 /** Parsed command line. */
 export interface CliArgs {
-  command: 'sync' | 'diff' | 'run' | 'status' | 'reconcile' | 'help' | 'version';
+  command: 'sync' | 'diff' | 'run' | 'status' | 'reconcile' | 'render' | 'help' | 'version';
   values: Record<string, string | boolean | undefined>;
   /** The target of `reconcile`. */
   target?: string;
@@ -72,6 +76,9 @@ export function parseCli(argv: string[]): CliArgs {
       namespace: { type: 'string' },
       name: { type: 'string' },
       config: { type: 'string' },
+      render: { type: 'string' },
+      'helm-release': { type: 'string' },
+      'helm-values': { type: 'string' },
       kubeconfig: { type: 'string' },
       'inventory-namespace': { type: 'string' },
       'token-file': { type: 'string' },
@@ -105,11 +112,17 @@ export function parseCli(argv: string[]): CliArgs {
   }
   if (rest.length) throw new Error(`unexpected argument "${rest[0]}"`);
   if (command === 'run' && typeof values.config !== 'string') throw new Error('run needs --config FILE');
-  if (command === 'sync' || command === 'diff' || command === 'run' || command === 'status')
+  if (
+    command === 'sync' ||
+    command === 'diff' ||
+    command === 'run' ||
+    command === 'status' ||
+    command === 'render'
+  )
     return { command, values };
   throw new Error(
     command
-      ? `unknown command "${command}"; use sync, diff, run, status or reconcile`
-      : 'missing command: sync, diff, run, status or reconcile',
+      ? `unknown command "${command}"; use sync, diff, render, run, status or reconcile`
+      : 'missing command: sync, diff, render, run, status or reconcile',
   );
 }

@@ -16,6 +16,7 @@ import { formatResult } from './print.ts';
 import { runAgent } from './commands/run.ts';
 import { printStatus } from './commands/status.ts';
 import { requestReconcile } from './commands/reconcile.ts';
+import { printRendered } from './commands/render.ts';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -49,8 +50,9 @@ export async function main(argv: string[]): Promise<number> {
       cacheDir: args.values['cache-dir'] as string | undefined,
       version,
     });
-  if (args.command === 'status' || args.command === 'reconcile') {
+  if (args.command === 'status' || args.command === 'reconcile' || args.command === 'render') {
     try {
+      if (args.command === 'render') return await printRendered(args.values, output);
       if (args.command === 'status')
         return await printStatus({
           kubeconfig,

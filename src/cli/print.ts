@@ -13,7 +13,7 @@ export interface PrintOptions {
 export function formatResult(r: SyncResult, opts: PrintOptions): string {
   const out: string[] = [];
   out.push(
-    `Target ${r.target}  ${r.url}  ref ${r.ref}${r.commit ? `  commit ${r.commit.slice(0, 12)}` : ''}`,
+    `Target ${r.target}  ${r.url}  ref ${r.ref}${r.commit ? `  commit ${r.commit.slice(0, 12)}` : ''}${rendered(r)}`,
   );
   if (opts.diffs) for (const c of r.changes) if (c.diff) out.push(c.diff.trimEnd());
   const shown = r.changes.filter((c) => opts.showUnchanged || c.action !== 'unchanged');
@@ -44,6 +44,12 @@ export function formatResult(r: SyncResult, opts: PrintOptions): string {
   const took = timings ? ` in ${(total / 1000).toFixed(1)}s (${timings})` : '';
   out.push(`Result: ${r.outcome}${took}${requests ? `; API requests: ${requests}` : ''}`);
   return out.join('\n') + '\n';
+}
+
+// Plain YAML needs no mention; a tool's name and version say what produced the objects.
+function rendered(r: SyncResult): string {
+  const by = r.renderer;
+  return by && by.tool !== 'plain' ? `  rendered by ${by.tool}${by.version ? ` ${by.version}` : ''}` : '';
 }
 
 /** Counts changes by action, e.g. `2 created, 1 configured, 5 unchanged`. */

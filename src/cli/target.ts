@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
 import type { SyncTarget, TargetLimits } from '../core/types.ts';
 import { credentialFreeUrl, type GitAuthSource } from '../source/source.ts';
+import { renderFromCli } from './render-flags.ts';
 
 /** Defaults of a sync target. */
 export const DEFAULT_TARGET = {
@@ -37,6 +38,7 @@ const FILE_KEYS = new Set([
   'auth',
   'adopt',
   'limits',
+  'render',
 ]);
 
 const LIMIT_KEYS: readonly (keyof TargetLimits)[] = [
@@ -98,6 +100,7 @@ export async function resolveTarget(values: Values): Promise<ResolvedTarget> {
         maxShare,
       },
       ...(file.limits === undefined ? {} : { limits: parseLimits(file.limits) }),
+      ...renderFromCli(values, file.render),
     },
     auth: {
       tokenFile: (values['token-file'] as string | undefined) ?? fileAuth.tokenFile,

@@ -1,3 +1,5 @@
+import type { RenderSpec, RendererInfo } from './render-spec.ts';
+
 /** A Kubernetes object as plain JSON, exactly as read from Git or returned by the API server. */
 export interface KubeObject {
   apiVersion: string;
@@ -185,6 +187,8 @@ export interface SyncTarget {
   adopt?: boolean;
   /** Overrides of the limits that bound one sync's memory; unset fields keep the defaults. */
   limits?: TargetLimits;
+  /** How the path is rendered (docs/render.md). Default `{ mode: 'auto' }`. */
+  render?: RenderSpec;
 }
 
 /** Per-target limits; each guards the agent's memory, none refuses what the API server accepts. */
@@ -228,6 +232,8 @@ export interface SyncResult {
   timings: StageTimings;
   /** API requests made, by verb (GET, LIST, PATCH, DRYRUN, DELETE, …). */
   requests: Record<string, number>;
+  /** The tool that rendered the objects and its version, when the render stage got that far. */
+  renderer?: RendererInfo;
 }
 
 /** What the inventory remembers of one member from the last sync that touched it. */

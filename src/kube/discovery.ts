@@ -68,6 +68,25 @@ export class Discovery {
   scopeOf = async (apiVersion: string, kind: string): Promise<Scope | undefined> =>
     (await this.resolve(apiVersion, kind))?.scope;
 
+  /** Every served `group/version` and `group/version/Kind` (core as `v1`, `v1/Pod`), sorted, for Helm. */
+  async apiVersions(): Promise<string[]> {
+    await this.#ensure();
+    const out = new Set<string>();
+    for (const key of this.#byGvk.keys()) {
+      out.add(key);
+      out.add(key.slice(0, key.lastIndexOf('/')));
+    }
+    return [...out].sort();
+  }
+
+  /** The API server's gitVersion (`v1.32.2`), from GET /version. */
+  async serverVersion(): Promise<string> {
+    const res = await this.#client.request({ method: 'GET', path: '/version', verb: 'DISCOVERY' });
+    const version = (res.body as { gitVersion?: unknown } | undefined)?.gitVersion;
+    if (typeof version !== 'string') throw new Error('the API server did not report its version');
+    return version;
+  }
+
   /** Re-reads discovery from the server. */
   async refresh(): Promise<void> {
     this.#loaded = this.#load();

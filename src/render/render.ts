@@ -40,12 +40,17 @@ const MANIFEST_FILE = /\.(ya?ml|json)$/;
  * throws one ManifestError, or an AggregateAgentError holding all of them, when anything is wrong.
  */
 export async function render(snapshot: SourceSnapshot, options: RenderOptions): Promise<Manifest[]> {
+  return renderFiles(selectFiles(snapshot.files, options.path), options);
+}
+
+/** Reads `files` (all of them, in the order given) into validated objects, as render does. */
+export async function renderFiles(files: readonly SourceFile[], options: RenderOptions): Promise<Manifest[]> {
   const limits: RenderLimits = { ...DEFAULT_RENDER_LIMITS, ...options.limits };
   const errors: ManifestError[] = [];
   const manifests: Manifest[] = [];
 
   const budget = { remaining: limits.maxNodesTotal };
-  read: for (const file of selectFiles(snapshot.files, options.path)) {
+  read: for (const file of files) {
     const parsed = parseFile(file, limits, budget);
     errors.push(...parsed.errors);
     if (parsed.exhausted) break;

@@ -21,6 +21,12 @@ export interface SourceOptions {
    * Default: shared by every call without a name.
    */
   target?: string;
+  /**
+   * Read every file of the whole repository instead of the manifests under `path`: always (true), or when one
+   * of these names is directly under `path` (`kustomization.yaml`, `Chart.yaml`), as Kustomize and Helm read
+   * `../base`, env files and templates. Default false.
+   */
+  wholeRepository?: boolean | readonly string[];
   /** Stops the fetch when aborted, with an error saying so; the deadline `timeoutMs` applies as well. */
   signal?: AbortSignal;
   /** Deadline for all network requests of one call, in milliseconds. */

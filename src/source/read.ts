@@ -7,17 +7,25 @@ import { MANIFEST_EXTENSIONS, type SourceLimits } from './options.ts';
 
 const READ_BATCH = 64;
 
-/** Reads the manifests under `path` at `commit`; refuses symlinks, submodules and oversized content. */
+/**
+ * Reads the manifests under `path` at `commit`, or every file of the repository when `whole` says so (true, or
+ * one of its names is directly under `path`); refuses symlinks, submodules and oversized content.
+ */
 export async function readFilesAt(
   store: ObjectStore,
   commit: string,
   path: string,
   limits: Omit<SourceLimits, 'timeoutMs'>,
+  whole: boolean | readonly string[] = false,
 ): Promise<SourceFile[]> {
-  const root = normalizeRepoPath(path);
+  const at = normalizeRepoPath(path);
+  const top = await rootTree(store, commit, at);
+  const all = whole === true || (Array.isArray(whole) && top.some((e) => whole.includes(e.path)));
+  const root = all ? '' : at;
+  const isWanted = all ? () => true : isManifest;
   const blobs: { file: string; oid: string }[] = [];
   const pending: { prefix: string; entries: TreeEntry[] }[] = [
-    { prefix: root, entries: await rootTree(store, commit, root) },
+    { prefix: root, entries: all && at !== '' ? await rootTree(store, commit, '') : top },
   ];
   for (let dir = pending.pop(); dir; dir = pending.pop()) {
     for (const entry of dir.entries) {
@@ -25,15 +33,19 @@ export async function readFilesAt(
       refuseSpecial(entry, file);
       if (entry.type === 'tree') {
         pending.push({ prefix: file, entries: await store.objects.readTree(entry.oid) });
-      } else if (isManifest(entry.path)) {
+      } else if (isWanted(entry.path)) {
         blobs.push({ file, oid: entry.oid });
       }
     }
   }
   if (blobs.length > limits.maxFiles) {
-    throw new ManifestError('source', `more than ${limits.maxFiles} manifest files under this path`, {
-      file: root || '.',
-    });
+    throw new ManifestError(
+      'source',
+      `more than ${limits.maxFiles} ${all ? 'files in the repository' : 'manifest files under this path'}`,
+      {
+        file: root || '.',
+      },
+    );
   }
   const files: SourceFile[] = [];
   let total = 0;
@@ -55,7 +67,7 @@ export async function readFilesAt(
       if (total > limits.maxTotalBytes) {
         throw new ManifestError(
           'source',
-          `manifests under this path exceed ${limits.maxTotalBytes} bytes in total`,
+          `${all ? 'files of the repository' : 'manifests under this path'} exceed ${limits.maxTotalBytes} bytes in total`,
           { file: root || '.' },
         );
       }

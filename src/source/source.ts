@@ -76,7 +76,7 @@ export async function fetchSource(options: SourceOptions): Promise<SourceSnapsho
         objects = await ObjectReader.open(repo.gitdir);
       }
       const store = { gitdir: repo.gitdir, objects };
-      const files = await readFilesAt(store, result.commit, options.path, limits);
+      const files = await readFilesAt(store, result.commit, options.path, limits, options.wholeRepository);
       return { url, ref: options.ref, commit: result.commit, files, fetched: result.fetched };
     } catch (err) {
       // A damaged cache would fail every later call the same way, so it is dropped and cloned anew next time.

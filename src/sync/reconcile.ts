@@ -5,7 +5,8 @@ import { renderCached, renderKey, type RenderCache } from './render-cache.ts';
 import { PART_OF_LABEL, withPartOf } from '../core/applyset.ts';
 import { FIELD_MANAGER } from '../core/ownership.ts';
 import { fetchSource, type SourceOptions } from '../source/source.ts';
-import { render } from '../render/render.ts';
+import { renderTarget } from '../render/target.ts';
+import { renderOptionsOf, sourceOptionsOf } from './source-render.ts';
 import { planSync } from '../plan/plan.ts';
 import { keepRanJobs, selfDeletingJobs } from '../plan/jobs.ts';
 import { unifiedDiff } from '../plan/diff.ts';
@@ -55,28 +56,15 @@ export async function reconcile(
   const { kube } = run;
   try {
     const snapshot = await run.stage('source', () =>
-      fetchSource({
-        url: target.url,
-        ref: target.ref,
-        path: target.path,
-        cacheDir: deps.cacheDir,
-        auth: deps.auth,
-        target: target.name,
-        signal: options.signal,
-        ...target.limits,
-      }),
+      fetchSource(sourceOptionsOf(target, deps, options.signal)),
     );
     run.result.commit = snapshot.commit;
     const rendered = await run.stage('render', () =>
-      renderCached(deps.renderCache, renderKey(snapshot, target), () =>
-        render(snapshot, {
-          path: target.path,
-          defaultNamespace: target.namespace,
-          scopeOf: kube.discovery.scopeOf,
-          limits: target.limits,
-        }),
+      renderCached(deps.renderCache, renderKey(snapshot, target), async () =>
+        renderTarget(snapshot, await renderOptionsOf(target, kube, deps.auth, options.signal)),
       ),
     );
+    run.result.renderer = rendered.renderer;
     if (rendered.reused) deps.onEvent?.({ type: 'render-reused', commit: snapshot.commit });
     const manifests = rendered.manifests;
     const inventory = await run.stage('inventory', () =>

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Manifest, SourceSnapshot, SyncTarget } from '../core/types.ts';
+import type { RendererInfo } from '../core/render-spec.ts';
 import { AgentError } from '../core/errors.ts';
 
 /**
@@ -7,7 +8,7 @@ import { AgentError } from '../core/errors.ts';
  * manifests, or the manifest error, of the files last read.
  */
 export interface RenderCache {
-  last?: { key: string; manifests: Manifest[] } | { key: string; error: AgentError };
+  last?: { key: string; manifests: Manifest[]; renderer?: RendererInfo } | { key: string; error: AgentError };
 }
 
 /**
@@ -15,8 +16,13 @@ export interface RenderCache {
  * and default namespace. A new commit that leaves the path's files alone has the same key, as the tree of
  * the path would.
  */
-export function renderKey(snapshot: SourceSnapshot, target: Pick<SyncTarget, 'path' | 'namespace'>): string {
+export function renderKey(
+  snapshot: SourceSnapshot,
+  target: Pick<SyncTarget, 'path' | 'namespace'> & Partial<Pick<SyncTarget, 'name' | 'render'>>,
+): string {
   const h = createHash('sha256').update(`${target.path}\0${target.namespace}\0`);
+  // How a path renders is part of what was read: another mode, values or release name is another render.
+  if (target.render) h.update(`${target.name ?? ''}\0${JSON.stringify(target.render)}\0`);
   const files = [...snapshot.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const f of files) h.update(`${f.path}\0${f.content.length}\0`).update(f.content);
   return h.digest('base64url');
@@ -29,17 +35,17 @@ export function renderKey(snapshot: SourceSnapshot, target: Pick<SyncTarget, 'pa
 export async function renderCached(
   cache: RenderCache | undefined,
   key: string,
-  render: () => Promise<Manifest[]>,
-): Promise<{ manifests: Manifest[]; reused: boolean }> {
+  render: () => Promise<{ manifests: Manifest[]; renderer?: RendererInfo }>,
+): Promise<{ manifests: Manifest[]; renderer?: RendererInfo; reused: boolean }> {
   const last = cache?.last;
   if (last?.key === key) {
     if ('error' in last) throw last.error;
-    return { manifests: last.manifests, reused: true };
+    return { manifests: last.manifests, renderer: last.renderer, reused: true };
   }
   try {
-    const manifests = await render();
-    if (cache) cache.last = { key, manifests };
-    return { manifests, reused: false };
+    const { manifests, renderer } = await render();
+    if (cache) cache.last = { key, manifests, renderer };
+    return { manifests, renderer, reused: false };
   } catch (err) {
     // Only what a new commit must fix is remembered: a bad manifest, never a failure of the API server.
     if (cache && err instanceof AgentError && !err.retryable) cache.last = { key, error: err };

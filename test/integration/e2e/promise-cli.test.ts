@@ -32,8 +32,20 @@ describe('exit codes and output', () => {
       changes: [{ ref: a, action: 'created', diff: expect.stringMatching(/^--- live\/.+\n\+\+\+ git\//) }],
     });
     expect(Object.keys(planned).sort()).toEqual(
-      ['changes', 'commit', 'health', 'outcome', 'ref', 'requests', 'target', 'timings', 'url'].sort(),
+      [
+        'changes',
+        'commit',
+        'health',
+        'outcome',
+        'ref',
+        'renderer',
+        'requests',
+        'target',
+        'timings',
+        'url',
+      ].sort(),
     );
+    expect(planned.renderer).toEqual({ tool: 'plain' });
     expect(planned.requests.DRYRUN).toBe(1);
     expect(Object.keys(planned.timings)).toEqual(expect.arrayContaining(['source', 'render', 'plan']));
 

@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import type { KustomizeSpec } from '../core/render-spec.ts';
+import type { GitAuth, SourceFile } from '../core/types.ts';
+import { normalizeRepoPath } from '../core/paths.ts';
+import { kustomizationFile } from './detect.ts';
+import { checkKustomizations } from './kustomize-check.ts';
+import { runTool } from './run-tool.ts';
+import { createSandbox } from './sandbox.ts';
+import { toolError } from './tool-errors.ts';
+import { toolBinary, toolEnv, toolVersion } from './tools.ts';
+import type { ToolRenderOptions, ToolOutput } from './tool-output.ts';
+
+/** Options of a Kustomize build, besides the shared tool options. */
+export interface KustomizeOptions extends ToolRenderOptions {
+  spec?: KustomizeSpec;
+  /** The target's Git credentials, sent only to allow-listed hosts of remote bases. */
+  auth?: GitAuth;
+  /** Let remote bases use plain http, as the target's own repository does. Default false: https only. */
+  allowHttp?: boolean;
+}
+
+/**
+ * Runs `kustomize build` on the kustomization at `path`, over the commit's files written into a sandbox with
+ * the repository root as the root, after checkKustomizations refused what must not run (no plugins, no Helm,
+ * the default LoadRestrictionsRootOnly for files).
+ */
+export async function kustomizeBuild(
+  files: readonly SourceFile[],
+  path: string,
+  options: KustomizeOptions,
+): Promise<ToolOutput> {
+  const dir = normalizeRepoPath(path);
+  const file =
+    kustomizationFile(new Set(files.map((f) => f.path)), dir) ??
+    (dir ? `${dir}/kustomization.yaml` : 'kustomization.yaml');
+  const check = checkKustomizations(files, dir, options.spec);
+  const box = await createSandbox(files, options.tempDir);
+  try {
+    const env = {
+      ...(await toolEnv(box.dir)),
+      ...gitAuthEnv(check.remoteOrigins, options.auth, options.allowHttp === true),
+    };
+    const binary = toolBinary('kustomize');
+    const version = await toolVersion(binary, 'kustomize', env, box.dir);
+    const outcome = await runTool({
+      binary,
+      args: ['build', dir ? join(box.repo, dir) : box.repo, '--load-restrictor', 'LoadRestrictionsRootOnly'],
+      cwd: box.repo,
+      env,
+      ...options.limits,
+      signal: options.signal,
+    });
+    if (!outcome.ok)
+      throw toolError(outcome, {
+        what: 'kustomize build',
+        file,
+        ...options.limits,
+        toRepoPaths: box.toRepoPaths,
+      });
+    return { files: [{ path: file, content: outcome.stdout }], renderer: { tool: 'kustomize', version } };
+  } finally {
+    await box.dispose();
+  }
+}
+
+// git reads these as config (git-config(1) GIT_CONFIG_COUNT): only https (http when the target itself uses it),
+// and the token only to the origins the target allows, never in a URL or an argument that `ps` would show.
+function gitAuthEnv(
+  origins: string[],
+  auth: GitAuth | undefined,
+  allowHttp: boolean,
+): Record<string, string> {
+  const entries: [string, string][] = [
+    ['protocol.allow', 'never'],
+    ['protocol.https.allow', 'always'],
+  ];
+  if (allowHttp) entries.push(['protocol.http.allow', 'always']);
+  if (auth?.password) {
+    const basic = Buffer.from(`${auth.username ?? 'git'}:${auth.password}`).toString('base64');
+    for (const origin of new Set(origins))
+      if (allowHttp || origin.startsWith('https:'))
+        entries.push([`http.${origin}/.extraHeader`, `Authorization: Basic ${basic}`]);
+  }
+  const env: Record<string, string> = { GIT_CONFIG_COUNT: String(entries.length) };
+  entries.forEach(([k, v], i) => {
+    env[`GIT_CONFIG_KEY_${i}`] = k;
+    env[`GIT_CONFIG_VALUE_${i}`] = v;
+  });
+  return env;
+}

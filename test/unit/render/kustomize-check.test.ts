@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { checkKustomizations } from '../../../src/render/kustomize-check.ts';
+import type { SourceFile } from '../../../src/core/types.ts';
+
+const K = 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n';
+const files = (map: Record<string, string>): SourceFile[] =>
+  Object.entries(map).map(([path, text]) => ({ path, content: Buffer.from(text) }));
+
+describe('checkKustomizations', () => {
+  it('walks bases, components and a diamond once, in order', () => {
+    const check = checkKustomizations(
+      files({
+        'app/kustomization.yaml': `${K}resources: [../a, ../b, cm.yaml]\ncomponents: [../comp]\n`,
+        'app/cm.yaml': 'x',
+        'a/kustomization.yaml': `${K}resources: [../base]\n`,
+        'b/kustomization.yml': `${K}resources: [../base]\n`,
+        'base/Kustomization': `${K}resources: [d.yaml]\n`,
+        'comp/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n',
+      }),
+      'app',
+    );
+    expect(check.kustomizations).toEqual([
+      'app/kustomization.yaml',
+      'a/kustomization.yaml',
+      'base/Kustomization',
+      'b/kustomization.yml',
+      'comp/kustomization.yaml',
+    ]);
+  });
+
+  it.each([
+    ['resources: [../../etc]', 'resources: "../../etc" is outside the repository'],
+    ['resources: [/etc]', 'resources: absolute path "/etc" is not allowed'],
+    ['patches: [{ path: ../../x.yaml }]', 'patches: "../../x.yaml" is outside the repository'],
+    [
+      'configMapGenerator: [{ name: c, files: [k=../../../s] }]',
+      'configMapGenerator: "../../../s" is outside',
+    ],
+    [
+      'configMapGenerator: [{ name: c, envs: [/etc/environment] }]',
+      'configMapGenerator: absolute path "/etc/environment"',
+    ],
+    ['helmCharts: [{ name: x }]', 'helmCharts need kustomize --enable-helm'],
+    [
+      'resources: [github.com/org/repo//deploy?ref=v1]',
+      'remote base "github.com/org/repo//deploy?ref=v1" is not allowed',
+    ],
+    ['resources: ["https://example.com/x.yaml"]', 'remote base "https://example.com/x.yaml" is not allowed'],
+  ])('refuses %s', (body, message) => {
+    expect(() => checkKustomizations(files({ 'app/kustomization.yaml': `${K}${body}\n` }), 'app')).toThrow(
+      `app/kustomization.yaml: ${message}`,
+    );
+  });
+
+  it('allows a remote base only from an allowed host, and reports the host', () => {
+    const remote = files({
+      'app/kustomization.yaml': `${K}resources: [https://git.example.com/o/r//app?ref=v1]\n`,
+    });
+    expect(() =>
+      checkKustomizations(remote, 'app', { allowRemote: true, allowedHosts: ['github.com'] }),
+    ).toThrow('host git.example.com is not in kustomize.allowedHosts (github.com)');
+    const allowed = { allowRemote: true, allowedHosts: ['git.example.com', 'github.com'] };
+    expect(checkKustomizations(remote, 'app', allowed).remoteOrigins).toEqual(['https://git.example.com']);
+    const ssh = files({ 'app/kustomization.yaml': `${K}resources: [git@github.com:o/r.git//app]\n` });
+    expect(() => checkKustomizations(ssh, 'app', allowed)).toThrow(
+      'only http(s) remote bases can be fetched',
+    );
+    const bare = files({ 'app/kustomization.yaml': `${K}resources: [github.com/o/r//app?ref=v1]\n` });
+    expect(checkKustomizations(bare, 'app', allowed).remoteOrigins).toEqual(['https://github.com']);
+  });
+
+  it('treats a local directory that looks like a host name as local', () => {
+    const local = files({
+      'app/kustomization.yaml': `${K}resources: [example.com/base]\n`,
+      'app/example.com/base/kustomization.yaml': `${K}`,
+    });
+    expect(checkKustomizations(local, 'app').kustomizations).toContain(
+      'app/example.com/base/kustomization.yaml',
+    );
+  });
+
+  it('names the kustomization that closes a loop', () => {
+    const loop = files({
+      'a/kustomization.yaml': `${K}resources: [../b]\n`,
+      'b/kustomization.yaml': `${K}resources: [../c]\n`,
+      'c/kustomization.yaml': `${K}resources: [../a]\n`,
+    });
+    expect(() => checkKustomizations(loop, 'a')).toThrow(
+      'c/kustomization.yaml: kustomization loops: a → b → c → a',
+    );
+  });
+
+  it('refuses exec, container and Go plugins but allows builtin ones, inline or in a file', () => {
+    const withGen = (gen: string) =>
+      files({ 'app/kustomization.yaml': `${K}generators: [gen.yaml]\n`, 'app/gen.yaml': gen });
+    expect(() =>
+      checkKustomizations(
+        withGen('apiVersion: someteam.example.com/v1\nkind: ChartInflator\nmetadata: { name: x }\n'),
+        'app',
+      ),
+    ).toThrow(
+      'app/gen.yaml: an external plugin (someteam.example.com/v1/ChartInflator) used by app/kustomization.yaml',
+    );
+    expect(() =>
+      checkKustomizations(
+        withGen(
+          'apiVersion: v1\nkind: X\nmetadata:\n  annotations:\n    config.kubernetes.io/function: "container: {image: evil}"\n',
+        ),
+        'app',
+      ),
+    ).toThrow('a KRM function (config.kubernetes.io/function)');
+    const builtin =
+      'apiVersion: builtin\nkind: LabelTransformer\nmetadata: { name: l }\nlabels: { a: b }\nfieldSpecs: []\n';
+    expect(checkKustomizations(withGen(builtin), 'app').kustomizations).toEqual(['app/kustomization.yaml']);
+    const inline = files({
+      'app/kustomization.yaml': `${K}transformers:\n  - |\n    apiVersion: example.com/v1\n    kind: Exec\n    metadata: { name: e }\n`,
+    });
+    expect(() => checkKustomizations(inline, 'app')).toThrow('an external plugin (example.com/v1/Exec)');
+  });
+
+  it('refuses a kustomization that is not a mapping, naming it', () => {
+    expect(() => checkKustomizations(files({ 'kustomization.yaml': '- a\n' }), '')).toThrow(
+      'kustomization.yaml: a kustomization must be a mapping',
+    );
+  });
+});

@@ -1,0 +1,144 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runTool } from '../../../src/render/run-tool.ts';
+import { createSandbox } from '../../../src/render/sandbox.ts';
+import { detectMode } from '../../../src/render/detect.ts';
+import { splitBySource } from '../../../src/render/helm.ts';
+import { toolBinary } from '../../../src/render/tools.ts';
+
+const node = (script: string, limits: Partial<Parameters<typeof runTool>[0]> = {}) =>
+  runTool({
+    binary: process.execPath,
+    args: ['-e', script],
+    cwd: tmpdir(),
+    env: { PATH: process.env.PATH ?? '' },
+    timeoutMs: 20_000,
+    maxOutputBytes: 1 << 20,
+    maxMemoryBytes: 1 << 30,
+    ...limits,
+  });
+
+describe('runTool', () => {
+  it('returns stdout of a run that succeeds, and stderr of one that fails', async () => {
+    const ok = await node('process.stdout.write("hello")');
+    expect(ok).toEqual({ ok: true, stdout: Buffer.from('hello') });
+    expect(await node('console.error("bad input"); process.exit(3)')).toEqual({
+      ok: false,
+      reason: 'exit',
+      code: 3,
+      stderr: 'bad input\n',
+    });
+  });
+
+  it('kills a run over the time limit', async () => {
+    const started = Date.now();
+    const out = await node('setInterval(() => {}, 1000)', { timeoutMs: 300 });
+    expect(out).toMatchObject({ ok: false, reason: 'timeout' });
+    expect(Date.now() - started).toBeLessThan(8_000);
+  });
+
+  it('stops reading and kills a run past the output limit', async () => {
+    const out = await node('const b = "x".repeat(65536); setInterval(() => process.stdout.write(b), 1)', {
+      maxOutputBytes: 200_000,
+    });
+    expect(out).toMatchObject({ ok: false, reason: 'output' });
+  });
+
+  it('kills a run whose resident memory passes the cap', async () => {
+    const out = await node('const a = []; setInterval(() => a.push(Buffer.alloc(20e6, 1)), 20)', {
+      maxMemoryBytes: 150 << 20,
+    });
+    expect(out).toMatchObject({ ok: false, reason: 'memory' });
+  });
+
+  it('stops when the caller aborts', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    expect(await node('setInterval(() => {}, 1000)', { signal: controller.signal })).toMatchObject({
+      ok: false,
+      reason: 'aborted',
+    });
+  });
+
+  it('passes only the environment it is given', async () => {
+    process.env.GITOPS_TEST_SECRET = 'hunter2';
+    const out = await node('process.stdout.write(JSON.stringify(Object.keys(process.env).sort()))');
+    delete process.env.GITOPS_TEST_SECRET;
+    expect(out.ok && JSON.parse(out.stdout.toString())).toEqual(['GOMEMLIMIT', 'PATH']);
+  });
+});
+
+describe('createSandbox', () => {
+  let parent: string | undefined;
+  afterEach(async () => parent && rm(parent, { recursive: true, force: true }));
+
+  it('writes the files into a private directory and removes it all on dispose', async () => {
+    parent = await mkdtemp(join(tmpdir(), 'sandbox-test-'));
+    const box = await createSandbox(
+      [
+        { path: 'a/b/c.yaml', content: Buffer.from('c') },
+        { path: 'top.txt', content: Buffer.from('t') },
+      ],
+      parent,
+    );
+    expect((await stat(box.dir)).mode & 0o777).toBe(0o700);
+    expect(await readFile(join(box.repo, 'a/b/c.yaml'), 'utf8')).toBe('c');
+    expect(box.toRepoPaths(`open ${box.repo}/a/b/c.yaml: bad; root ${box.repo}`)).toBe(
+      'open a/b/c.yaml: bad; root .',
+    );
+    await box.dispose();
+    expect(await readdir(parent)).toEqual([]);
+  });
+
+  it('refuses a path that climbs out, and leaves nothing behind', async () => {
+    parent = await mkdtemp(join(tmpdir(), 'sandbox-test-'));
+    await expect(createSandbox([{ path: 'a/../../x', content: Buffer.from('') }], parent)).rejects.toThrow(
+      'a/../../x: is not a path inside the repository',
+    );
+    expect(await readdir(parent)).toEqual([]);
+  });
+});
+
+describe('detectMode', () => {
+  const f = (...paths: string[]) => paths.map((path) => ({ path, content: Buffer.from('') }));
+  it.each([
+    [['app/kustomization.yaml'], 'app', 'kustomize'],
+    [['app/Kustomization'], 'app', 'kustomize'],
+    [['kustomization.yml', 'Chart.yaml'], '.', 'kustomize'],
+    [['app/Chart.yaml', 'app/templates/x.yaml'], 'app', 'helm'],
+    [['app/sub/Chart.yaml', 'app/x.yaml'], 'app', 'plain'],
+    [['app/x.yaml'], 'app/', 'plain'],
+  ])('%j at %s → %s', (paths, path, mode) => {
+    expect(detectMode(f(...paths), path)).toBe(mode);
+  });
+});
+
+describe('splitBySource', () => {
+  it('splits helm output by template and names files by repository path', () => {
+    const out =
+      '---\n# Source: mychart/templates/a.yaml\nkind: A\n---\n# Source: mychart/charts/sub/templates/b.yaml\nkind: B\n' +
+      '---\n# Source: mychart/templates/a.yaml\nkind: A2\n';
+    expect(
+      splitBySource(out, 'charts/web', 'charts/web/Chart.yaml').map((f) => [
+        f.path,
+        Buffer.from(f.content).toString(),
+      ]),
+    ).toEqual([
+      [
+        'charts/web/templates/a.yaml',
+        '# Source: mychart/templates/a.yaml\nkind: A\n---\n# Source: mychart/templates/a.yaml\nkind: A2\n',
+      ],
+      ['charts/web/charts/sub/templates/b.yaml', '# Source: mychart/charts/sub/templates/b.yaml\nkind: B\n'],
+    ]);
+  });
+});
+
+describe('toolBinary', () => {
+  it('takes the environment variable, else the name on PATH', () => {
+    expect(toolBinary('helm', { GITOPS_AGENT_HELM: '/opt/helm' })).toBe('/opt/helm');
+    expect(toolBinary('kustomize', {})).toBe('kustomize');
+  });
+});
