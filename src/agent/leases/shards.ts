@@ -105,7 +105,7 @@ export class ShardedOwnership implements GuardedOwnership {
       this.#holdings.refresh();
       this.#holdings.close();
       await Promise.all([
-        ...held.map((l) => l.retire().catch((e: Error) => this.#opts.onError(e, `release ${l.ref.name}`))),
+        ...held.map((l) => l.release().catch((e: Error) => this.#opts.onError(e, `release ${l.ref.name}`))),
         this.#members.release().catch((e: Error) => this.#opts.onError(e, 'release member Lease')),
       ]);
     })();
