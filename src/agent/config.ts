@@ -5,6 +5,7 @@ import type { SyncTarget } from '../core/types.ts';
 import type { GitAuthSource } from '../source/source.ts';
 import { parseDuration } from './duration.ts';
 import { cronProblem, type SyncWindow } from './windows.ts';
+import { hostSchema, type HostSettings } from './config-host.ts';
 
 /** One target of the agent: what `sync` takes, plus when to sync it. */
 export interface TargetConfig {
@@ -15,6 +16,8 @@ export interface TargetConfig {
   /** Stop applying; the target is reported as suspended. Default false. */
   suspend: boolean;
   windows: SyncWindow[];
+  /** Commit statuses and pull-request previews on the Git host; absent: none (docs/git-host.md). */
+  host?: HostSettings;
 }
 
 /** Agent-wide settings. */
@@ -113,6 +116,7 @@ const targetSchema = z.strictObject({
   interval: duration('interval').default(60_000),
   suspend: z.boolean().default(false),
   syncWindows: z.array(windowSchema).default([]),
+  host: hostSchema.optional(),
 });
 
 const listenSchema = z.string().transform((text, ctx) => {
@@ -247,6 +251,7 @@ export function parseAgentConfig(text: string, file = 'config'): AgentConfig {
         durationMs: w.duration,
         timeZone: w.timeZone,
       })),
+      ...(t.host ? { host: t.host } : {}),
     })),
   };
 }
