@@ -14,6 +14,7 @@ import { Readiness } from '../../agent/readiness.ts';
 import { Redactor } from '../../agent/redact.ts';
 import { startServer, type AgentServer } from '../../agent/server.ts';
 import { HostReporter } from '../../agent/host/reporter.ts';
+import { Previews } from '../../agent/host/previews.ts';
 
 /** Options of `gitops-agent run`. */
 export interface RunOptions {
@@ -56,6 +57,8 @@ export async function runAgent(opts: RunOptions): Promise<number> {
   }
   log.info({ port: server.port, targets: config.targets.length, config: opts.config }, 'agent listening');
   const identity = defaultIdentity();
+  const agentCacheDir =
+    opts.cacheDir ?? config.agent.cacheDir ?? join(homedir(), '.cache', 'gitops-agent', 'git');
   // Targets are read on every Lease round, so a reloaded config is followed.
   const ownership = createOwnership(
     config.agent.replicas.mode,
@@ -74,7 +77,7 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     ownership,
     instance: identity,
     version: opts.version,
-    cacheDir: opts.cacheDir ?? config.agent.cacheDir ?? join(homedir(), '.cache', 'gitops-agent', 'git'),
+    cacheDir: agentCacheDir,
     log,
     redactor,
     metrics,
@@ -88,6 +91,19 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     targetConfig: (name) => agent.targetConfig(name),
   });
   agent.subscribe(host.listener);
+  // Pull-request previews; the webhook receiver calls `previews.request(target, pull)` for pull-request events.
+  const previews = new Previews({
+    kube,
+    cacheDir: agentCacheDir,
+    version: opts.version,
+    log,
+    redactor,
+    reporter: host,
+    targetConfig: (name) => agent.targetConfig(name),
+    // Only the replica that writes for a target previews it: one preview status per pull request.
+    targets: () => agent.targets().filter((name) => agent.ownership.owns(name)),
+  });
+  const previewStop = new AbortController();
   agent.subscribe((e) => {
     if (e.type === 'sync-progress' && e.event.type === 'stage-start')
       log.debug({ target: e.target, stage: e.event.stage }, 'stage started');
@@ -132,6 +148,7 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   await agent.start();
+  previews.start(previewStop.signal);
   log.info({ targets: agent.targets() }, 'agent started');
   const signal = await stopped;
   log.info({ signal }, 'stopping: no new syncs, waiting for syncs in flight');
@@ -139,7 +156,9 @@ export async function runAgent(opts: RunOptions): Promise<number> {
   process.removeListener('SIGHUP', onHup);
   watcher?.close();
   clearTimeout(reloadTimer);
+  previewStop.abort();
   await agent.stop();
+  await previews.idle();
   // The last verdicts get a moment to reach the Git host; the rest is dropped.
   await Promise.race([host.idle(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
   host.stop();
