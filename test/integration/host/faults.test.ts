@@ -123,6 +123,7 @@ describe('commit statuses when the host is in trouble', () => {
       const warned = w.ha.logs.filter((l) => l.includes('commit status not posted'));
       expect(warned).toHaveLength(1);
       const text = await w.ha.metrics.registry.metrics();
+      expect(text).toContain(`gitops_commit_status_host_ok{target="${w.fx.namespace}",cluster="test"} 0`);
       expect(text).toMatch(
         new RegExp(
           `gitops_commit_status_failures_total\\{target="${w.fx.namespace}",provider="[a-z-]+",code="HOST_UNAUTHORIZED",cluster="test"\\} 4`,
