@@ -13,6 +13,7 @@ import { createMetrics } from '../../agent/metrics.ts';
 import { Readiness } from '../../agent/readiness.ts';
 import { Redactor } from '../../agent/redact.ts';
 import { startServer, type AgentServer } from '../../agent/server.ts';
+import { WebhookReceiver } from '../../agent/webhooks/receiver.ts';
 
 /** Options of `gitops-agent run`. */
 export interface RunOptions {
@@ -46,9 +47,18 @@ export async function runAgent(opts: RunOptions): Promise<number> {
   const readiness = new Readiness();
   let kube: Kube;
   let server: AgentServer;
+  // Deliveries before the agent has started are answered 503, so the host retries them.
+  const started: { agent?: Agent } = {};
+  const webhooks = new WebhookReceiver({
+    settings: config.agent.webhooks,
+    sink: () => started.agent,
+    registry: metrics.registry,
+    log,
+  });
   try {
     kube = Kube.load(opts.kubeconfig);
-    server = await startServer({ ...config.agent.listen, registry: metrics.registry, readiness });
+    const handle = webhooks.handle.bind(webhooks);
+    server = await startServer({ ...config.agent.listen, registry: metrics.registry, readiness, handle });
   } catch (err) {
     process.stderr.write(`gitops-agent: ${redactor.redact((err as Error).message)}\n`);
     return 2;
@@ -99,6 +109,7 @@ export async function runAgent(opts: RunOptions): Promise<number> {
         rememberUrlSecrets(next, redactor);
         log.info({ why }, 'config reloaded');
         agent.reload(next);
+        webhooks.reload(next.agent.webhooks);
       } catch (err) {
         log.error({ err, why }, 'config not reloaded: the running config stays');
       }
@@ -123,6 +134,7 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   await agent.start();
+  started.agent = agent;
   log.info({ targets: agent.targets() }, 'agent started');
   const signal = await stopped;
   log.info({ signal }, 'stopping: no new syncs, waiting for syncs in flight');
