@@ -6,6 +6,7 @@ import type { GitAuthSource } from '../source/source.ts';
 import { parseDuration } from './duration.ts';
 import { cronProblem, type SyncWindow } from './windows.ts';
 import { webhooksSchema, type WebhookSettings } from './config-webhooks.ts';
+import { hostSchema, type HostSettings } from './config-host.ts';
 
 /** One target of the agent: what `sync` takes, plus when to sync it. */
 export interface TargetConfig {
@@ -16,6 +17,8 @@ export interface TargetConfig {
   /** Stop applying; the target is reported as suspended. Default false. */
   suspend: boolean;
   windows: SyncWindow[];
+  /** Commit statuses and pull-request previews on the Git host; absent: none (docs/git-host.md). */
+  host?: HostSettings;
 }
 
 /** Agent-wide settings. */
@@ -116,6 +119,7 @@ const targetSchema = z.strictObject({
   interval: duration('interval').default(60_000),
   suspend: z.boolean().default(false),
   syncWindows: z.array(windowSchema).default([]),
+  host: hostSchema.optional(),
 });
 
 const listenSchema = z.string().transform((text, ctx) => {
@@ -252,6 +256,7 @@ export function parseAgentConfig(text: string, file = 'config'): AgentConfig {
         durationMs: w.duration,
         timeZone: w.timeZone,
       })),
+      ...(t.host ? { host: t.host } : {}),
     })),
   };
 }

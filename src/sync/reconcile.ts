@@ -67,6 +67,7 @@ export async function reconcile(
       }),
     );
     run.result.commit = snapshot.commit;
+    deps.onEvent?.({ type: 'source-resolved', commit: snapshot.commit });
     const rendered = await run.stage('render', () =>
       renderCached(deps.renderCache, renderKey(snapshot, target), () =>
         render(snapshot, {

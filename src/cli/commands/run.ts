@@ -14,6 +14,7 @@ import { Readiness } from '../../agent/readiness.ts';
 import { Redactor } from '../../agent/redact.ts';
 import { startServer, type AgentServer } from '../../agent/server.ts';
 import { WebhookReceiver } from '../../agent/webhooks/receiver.ts';
+import { HostReporter } from '../../agent/host/reporter.ts';
 
 /** Options of `gitops-agent run`. */
 export interface RunOptions {
@@ -89,6 +90,14 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     metrics,
     readiness,
   });
+  const host = new HostReporter({
+    cluster: config.agent.cluster,
+    log,
+    redactor,
+    registry: metrics.registry,
+    targetConfig: (name) => agent.targetConfig(name),
+  });
+  agent.subscribe(host.listener);
   agent.subscribe((e) => {
     if (e.type === 'sync-progress' && e.event.type === 'stage-start')
       log.debug({ target: e.target, stage: e.event.stage }, 'stage started');
@@ -143,6 +152,9 @@ export async function runAgent(opts: RunOptions): Promise<number> {
   watcher?.close();
   clearTimeout(reloadTimer);
   await agent.stop();
+  // The last verdicts get a moment to reach the Git host; the rest is dropped.
+  await Promise.race([host.idle(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+  host.stop();
   await server.close();
   kube.close();
   log.info({ ms: Date.now() - start }, 'stopped');
