@@ -140,8 +140,11 @@ export async function startGitea(opts: { log?: (line: string) => void } = {}): P
       });
       return created.id;
     },
-    statuses: (fullName, sha) =>
-      api<GiteaStatus[]>('GET', `/repos/${fullName}/commits/${sha}/statuses?sort=newest&limit=50`),
+    // Sorted here: the list endpoint's own order depends on its `sort` parameter's vocabulary.
+    statuses: async (fullName, sha) =>
+      (await api<GiteaStatus[]>('GET', `/repos/${fullName}/commits/${sha}/statuses?limit=50`)).sort(
+        (a, b) => b.id - a.id,
+      ),
     logTail: (lines) => logTail(join(dir, 'gitea.log'), lines),
     async stop() {
       await Promise.all(clones.map((c) => c.dispose()));

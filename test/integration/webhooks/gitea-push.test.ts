@@ -6,10 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type AgentProcess, type LogLine } from '../../support/agent-process.ts';
 import { useCleanups } from '../../support/cleanups.ts';
-import { eventually } from '../../support/cluster.ts';
+import { apiRequest, eventually } from '../../support/cluster.ts';
 import { createTestNamespace } from '../../support/namespace.ts';
 import { parsePromText } from '../../support/prom-text.ts';
-import { getLive } from '../../support/sync-fixture.ts';
 import { startGitea, type Gitea } from '../../support/gitea.ts';
 
 const HOOK_SECRET = 'gitea-hook-secret-5Fq2';
@@ -32,9 +31,10 @@ afterAll(async () => {
   await rm(secrets, { recursive: true, force: true });
 });
 
+// One raw API read (a few ms), not kubectl (hundreds under load), so the push → applied figure is honest.
 async function liveValue(ns: string): Promise<string | undefined> {
-  const live = await getLive('configmap', 'pushed', ns);
-  return (live?.data as Record<string, string> | undefined)?.['value'];
+  const res = await apiRequest('GET', `/api/v1/namespaces/${ns}/configmaps/pushed`);
+  return res.status === 200 ? (res.json as { data?: Record<string, string> }).data?.['value'] : undefined;
 }
 
 const synced = (target: string, revision: string) => (l: LogLine) =>
