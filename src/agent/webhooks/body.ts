@@ -18,6 +18,7 @@ export function readBody(stream: Readable, limit: number, declaredLength?: numbe
       stream.off('data', onData);
       stream.off('end', onEnd);
       stream.off('error', onError);
+      stream.off('close', onClose);
     };
     const onData = (chunk: Buffer): void => {
       size += chunk.byteLength;
@@ -38,8 +39,11 @@ export function readBody(stream: Readable, limit: number, declaredLength?: numbe
       done();
       reject(err);
     };
+    // A sender that hangs up mid-body ends neither with 'end' nor always with 'error'.
+    const onClose = (): void => onError(new Error('the connection closed before the body ended'));
     stream.on('data', onData);
     stream.on('end', onEnd);
     stream.on('error', onError);
+    stream.on('close', onClose);
   });
 }

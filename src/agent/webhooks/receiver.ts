@@ -84,7 +84,7 @@ export class WebhookReceiver {
     const endpoint = this.#endpoints.get((req.url ?? '/').split('?')[0]!);
     if (!endpoint) return false;
     this.#serve(endpoint, req, res).catch((err: unknown) => {
-      this.#opts.log.error({ err, path: endpoint.config.path }, 'webhook: handling failed');
+      this.#opts.log.warn({ err, path: endpoint.config.path }, 'webhook: delivery not handled');
       if (!res.headersSent) reply(res, 500, { result: 'error' });
     });
     return true;
