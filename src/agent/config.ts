@@ -5,6 +5,7 @@ import type { SyncTarget } from '../core/types.ts';
 import type { GitAuthSource } from '../source/source.ts';
 import { parseDuration } from './duration.ts';
 import { cronProblem, type SyncWindow } from './windows.ts';
+import { webhooksSchema, type WebhookSettings } from './config-webhooks.ts';
 import { hostSchema, type HostSettings } from './config-host.ts';
 
 /** One target of the agent: what `sync` takes, plus when to sync it. */
@@ -38,6 +39,8 @@ export interface AgentSettings {
   requestPollMs: number;
   /** How replicas share the targets, and the Leases they do it with (docs/scale-out.md). */
   replicas: ReplicaSettings;
+  /** Webhook endpoints on the listener (docs/webhooks.md). Default none. */
+  webhooks: WebhookSettings;
 }
 
 /** How replicas share the targets: `single` takes no Lease, `leader` elects one writer, `shards` splits targets. */
@@ -154,6 +157,7 @@ const agentSchema = z.strictObject({
       message: 'replicas: retryPeriod < renewDeadline < leaseDuration must hold',
     })
     .prefault({}),
+  webhooks: webhooksSchema,
 });
 
 const configSchema = z
@@ -227,6 +231,7 @@ export function parseAgentConfig(text: string, file = 'config'): AgentConfig {
           retryPeriodMs: agent.replicas.retryPeriod,
         },
       },
+      webhooks: agent.webhooks,
     },
     targets: targets.map((t) => ({
       target: {

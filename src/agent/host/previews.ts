@@ -162,7 +162,7 @@ export class Previews {
     reporter.post(target, pull.headCommit, verdict, { context });
     reporter.metrics.previews.inc({ target, state: verdict.state });
     log.info(
-      { target, pull: pull.number, head: pull.headCommit, state: verdict.state },
+      { target, pull: pull.number, head: pull.headCommit, state: verdict.state, requests: result.requests },
       `preview: ${verdict.description}`,
     );
     if (cfg.host?.previews.comment && w.writer.upsertComment) {

@@ -13,6 +13,7 @@ import { createMetrics } from '../../agent/metrics.ts';
 import { Readiness } from '../../agent/readiness.ts';
 import { Redactor } from '../../agent/redact.ts';
 import { startServer, type AgentServer } from '../../agent/server.ts';
+import { WebhookReceiver } from '../../agent/webhooks/receiver.ts';
 import { HostReporter } from '../../agent/host/reporter.ts';
 import { Previews } from '../../agent/host/previews.ts';
 
@@ -48,9 +49,24 @@ export async function runAgent(opts: RunOptions): Promise<number> {
   const readiness = new Readiness();
   let kube: Kube;
   let server: AgentServer;
+  // Deliveries before the agent has started are answered 503, so the host retries them.
+  const started: { agent?: Agent; previews?: Previews } = {};
+  const webhooks = new WebhookReceiver({
+    settings: config.agent.webhooks,
+    sink: () => started.agent,
+    // A pull request opened or pushed to gets a preview of its head in every target its base branch is followed by.
+    onPullRequest: (e) => {
+      if (e.action === 'closed' || e.action === 'merged') return;
+      const pull = { number: e.number, headCommit: e.headSha, headRef: e.headRef, baseRef: e.baseRef };
+      for (const target of e.targets) started.previews?.request(target, pull);
+    },
+    registry: metrics.registry,
+    log,
+  });
   try {
     kube = Kube.load(opts.kubeconfig);
-    server = await startServer({ ...config.agent.listen, registry: metrics.registry, readiness });
+    const handle = webhooks.handle.bind(webhooks);
+    server = await startServer({ ...config.agent.listen, registry: metrics.registry, readiness, handle });
   } catch (err) {
     process.stderr.write(`gitops-agent: ${redactor.redact((err as Error).message)}\n`);
     return 2;
@@ -124,6 +140,7 @@ export async function runAgent(opts: RunOptions): Promise<number> {
         rememberUrlSecrets(next, redactor);
         log.info({ why }, 'config reloaded');
         agent.reload(next);
+        webhooks.reload(next.agent.webhooks);
       } catch (err) {
         log.error({ err, why }, 'config not reloaded: the running config stays');
       }
@@ -148,6 +165,8 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   await agent.start();
+  started.agent = agent;
+  started.previews = previews;
   previews.start(previewStop.signal);
   log.info({ targets: agent.targets() }, 'agent started');
   const signal = await stopped;
