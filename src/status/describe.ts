@@ -1,5 +1,4 @@
 import type { Action, SyncResult } from '../core/types.ts';
-import { formatRef } from '../core/refs.ts';
 import type { CommitState } from './types.ts';
 
 /** The state and one-line description of a finished sync, before it is cut to a host's limit. */
@@ -35,10 +34,14 @@ export function verdictOf(result: SyncResult): Verdict {
   if (result.outcome === 'unhealthy') {
     const bad =
       result.health.find((h) => h.status === 'Failed') ?? result.health.find((h) => h.status !== 'Current');
+    // `Kind/name` without group and namespace: the description is short, and the target names the namespace.
     const why = bad?.cause
       ? `${bad.cause.reason}${bad.cause.image ? ` ${bad.cause.image}` : ''}`
       : (bad?.message ?? 'not healthy');
-    return { state: 'failure', description: bad ? `${formatRef(bad.ref)}: ${firstLine(why)}` : health };
+    return {
+      state: 'failure',
+      description: bad ? `${bad.ref.kind}/${bad.ref.name}: ${firstLine(why)}` : health,
+    };
   }
   const counts = ACTIONS.flatMap(([action, word]) => {
     const n = result.changes.filter((c) => c.action === action).length;

@@ -12,6 +12,8 @@ export interface HostMetrics {
   depth: Gauge;
   /** `gitops_previews_total{target,state}`: pull-request previews run, by the state posted. */
   previews: Counter<'target' | 'state'>;
+  /** `gitops_commit_status_host_ok{target}`: 1 while the host takes the target's statuses, 0 after a refusal. */
+  hostOk: Gauge<'target'>;
 }
 
 /** Registers the commit-status metrics on `registry`. */
@@ -42,6 +44,12 @@ export function createHostMetrics(registry: Registry, depth: () => number): Host
       collect() {
         this.set(depth());
       },
+    }),
+    hostOk: new Gauge({
+      name: 'gitops_commit_status_host_ok',
+      help: "1 while the Git host takes the target's commit statuses, 0 after it refused one (401, 403, 404, 422, no token).",
+      labelNames: ['target'],
+      registers,
     }),
     previews: new Counter({
       name: 'gitops_previews_total',

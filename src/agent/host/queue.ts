@@ -52,7 +52,7 @@ interface Entry {
 
 /**
  * A bounded queue of status posts that never blocks its caller: `push` returns at once. Jobs of one commit and
- * context run one after another in order; before posting, each reads the host's newest status of its context
+ * context run one after another in order (a retry keeps its place); before posting, each reads the host's newest status of its context
  * and posts only on a change. Retryable failures (5xx, 429, no answer) wait for the host's Retry-After or a
  * doubling backoff, off the queue; the others (401, 403, 404, 422) are reported once and dropped.
  */
@@ -110,6 +110,7 @@ export class StatusQueue {
     this.#timers.clear();
     this.#retrying = 0;
     this.#waiting.length = 0;
+    this.#busyKeys.clear();
     this.#checkIdle();
   }
 
@@ -120,16 +121,18 @@ export class StatusQueue {
       const [entry] = this.#waiting.splice(i, 1);
       this.#running++;
       this.#busyKeys.add(entry!.key);
-      void this.#run(entry!).finally(() => {
+      void this.#run(entry!).then((retrying) => {
         this.#running--;
-        this.#busyKeys.delete(entry!.key);
+        // A job waiting for its retry keeps its key: a newer status of the same commit waits behind it.
+        if (!retrying) this.#busyKeys.delete(entry!.key);
         this.#pump();
         this.#checkIdle();
       });
     }
   }
 
-  async #run(entry: Entry): Promise<void> {
+  // Resolves true when the job waits for a retry.
+  async #run(entry: Entry): Promise<boolean> {
     const { job } = entry;
     const signal = this.#stop.signal;
     try {
@@ -140,12 +143,15 @@ export class StatusQueue {
         latest.state === job.status.state &&
         // GitLab refuses pending → pending ("Cannot transition status"), whatever the description says.
         (latest.description === description || latest.state === 'pending');
-      if (same || (job.onlyIfNew && latest !== undefined && latest.state !== 'pending'))
-        return this.#onOutcome({ kind: 'unchanged', job });
+      if (same || (job.onlyIfNew && latest !== undefined && latest.state !== 'pending')) {
+        this.#onOutcome({ kind: 'unchanged', job });
+        return false;
+      }
       await job.writer.post(job.sha, job.status, signal);
       this.#onOutcome({ kind: 'posted', job });
+      return false;
     } catch (err) {
-      if (signal.aborted) return;
+      if (signal.aborted) return false;
       const error =
         err instanceof HostError
           ? err
@@ -154,9 +160,12 @@ export class StatusQueue {
               status: 0,
               retryable: false,
             });
-      if (!error.retryable || entry.attempt >= this.#opts.attempts)
-        return this.#onOutcome({ kind: 'failed', job, error });
+      if (!error.retryable || entry.attempt >= this.#opts.attempts) {
+        this.#onOutcome({ kind: 'failed', job, error });
+        return false;
+      }
       this.#retryLater(entry, error);
+      return true;
     }
   }
 
@@ -167,9 +176,9 @@ export class StatusQueue {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       this.#retrying--;
-      // A newer status for the same key arrived meanwhile: it is the one to post.
-      if (!this.#waiting.some((e) => e.key === entry.key))
-        this.#waiting.unshift({ ...entry, attempt: entry.attempt + 1 });
+      this.#busyKeys.delete(entry.key);
+      // A retry keeps its place: statuses of one commit and context reach the host in the order they were made.
+      this.#waiting.unshift({ ...entry, attempt: entry.attempt + 1 });
       this.#pump();
       this.#checkIdle();
     }, delay);

@@ -138,6 +138,7 @@ export class HostReporter {
     if (o.kind === 'posted') {
       this.metrics.posts.inc({ ...labels, state: o.job.status.state as CommitState });
       this.#states.set(o.job.target, { ok: true, at });
+      this.metrics.hostOk.set({ target: o.job.target }, 1);
     } else if (o.kind === 'dropped') this.metrics.dropped.inc();
     else if (o.kind === 'failed') {
       this.metrics.failures.inc({ ...labels, code: o.error.code });
@@ -149,6 +150,7 @@ export class HostReporter {
     const message = this.#deps.redactor.redact(raw);
     const before = this.#states.get(target);
     this.#states.set(target, { ok: false, code, message, at: new Date().toISOString() });
+    this.metrics.hostOk.set({ target }, 0);
     // Reported once: the same refusal again stays in the state and the metric, not in the log.
     if (before?.ok === false && before.code === code) return;
     this.#deps.log.warn({ target, code, err: message }, 'commit status not posted');
