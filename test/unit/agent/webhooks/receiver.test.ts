@@ -138,6 +138,23 @@ describe('the webhook receiver', () => {
     });
   });
 
+  it("reads GitHub's form-encoded deliveries, the signature covering the encoded body", async () => {
+    const json = push('github', 'refs/heads/main', 'form').body;
+    const body = new URLSearchParams({ payload: json }).toString();
+    const headers = {
+      'x-github-event': 'push',
+      'x-github-delivery': 'form',
+      'x-hub-signature-256': `sha256=${signed(body)}`,
+    };
+    const res = await fetch(`http://127.0.0.1:${h.port}/hooks/github`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    expect(res.status).toBe(202);
+    expect(h.triggered.map(([t]) => t)).toEqual(['web', 'api']);
+  });
+
   it('answers 503 while the secret file cannot be read, and triggers nothing', async () => {
     rmSync(join(h.dir, 'secret'));
     expect((await h.post('/hooks/github', push('github', 'refs/heads/main', 'n1'))).status).toBe(503);
