@@ -54,9 +54,8 @@ export async function runAgent(opts: RunOptions): Promise<number> {
   const webhooks = new WebhookReceiver({
     settings: config.agent.webhooks,
     sink: () => started.agent,
-    // A pull request opened or pushed to gets a preview of its head in every target its base branch is followed by.
     onPullRequest: (e) => {
-      if (e.action === 'closed' || e.action === 'merged') return;
+      if (e.action !== 'opened' && e.action !== 'updated') return;
       const pull = { number: e.number, headCommit: e.headSha, headRef: e.headRef, baseRef: e.baseRef };
       for (const target of e.targets) started.previews?.request(target, pull);
     },
@@ -166,8 +165,8 @@ export async function runAgent(opts: RunOptions): Promise<number> {
   });
   await agent.start();
   started.agent = agent;
-  started.previews = previews;
   previews.start(previewStop.signal);
+  started.previews = previews;
   log.info({ targets: agent.targets() }, 'agent started');
   const signal = await stopped;
   log.info({ signal }, 'stopping: no new syncs, waiting for syncs in flight');

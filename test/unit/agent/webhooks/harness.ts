@@ -40,6 +40,8 @@ export interface Harness {
   dir: string;
   triggered: [string, string][];
   pulls: PullRequestDelivery[];
+  /** Gives the running receiver new settings, as a config reload does. */
+  reload(webhooks: unknown): void;
   /** Starts the server again with `agent.webhooks` keys merged into the defaults. */
   restart(extra: Record<string, unknown>): Promise<void>;
   /** POSTs a delivery as JSON; resolves with the status and the parsed answer. */
@@ -59,6 +61,7 @@ export const signed = (body: string): string => createHmac('sha256', SECRET).upd
 export function useReceiver(): Harness {
   let server: AgentServer;
   let metrics: ReturnType<typeof createMetrics>;
+  let receiver: WebhookReceiver;
   const sink: TriggerSink = {
     targets: () => Object.keys(targets),
     targetConfig: (name) => (targets[name] ? { target: targets[name] } : undefined),
@@ -75,7 +78,7 @@ export function useReceiver(): Harness {
       ...extra,
     });
     metrics = createMetrics({ cluster: 'c' });
-    const receiver = new WebhookReceiver({
+    receiver = new WebhookReceiver({
       settings,
       sink: () => sink,
       onPullRequest: (e) => h.pulls.push(e),
@@ -97,6 +100,7 @@ export function useReceiver(): Harness {
     dir: '',
     triggered: [],
     pulls: [],
+    reload: (webhooks) => receiver.reload(webhooksSchema.parse(webhooks)),
     async restart(extra) {
       await server.close();
       await start(extra);

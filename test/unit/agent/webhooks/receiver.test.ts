@@ -113,6 +113,48 @@ describe('the webhook receiver', () => {
     );
   });
 
+  it('follows a reloaded config: a removed endpoint is no longer served, an added one verifies with its own secret', async () => {
+    writeFileSync(join(h.dir, 'other'), 'other-secret');
+    h.reload({ receivers: [{ provider: 'generic', path: '/in', secretFile: join(h.dir, 'other') }] });
+    const gone = push('github', 'refs/heads/main', 'gone');
+    const res = await fetch(`http://127.0.0.1:${h.port}/hooks/github`, {
+      method: 'POST',
+      headers: gone.headers,
+      body: gone.body,
+    });
+    // The server's own answer to a POST on a path it does not serve.
+    expect(res.status).toBe(405);
+    expect(h.triggered).toEqual([]);
+    const d = pushDelivery('generic', {
+      secret: 'other-secret',
+      repoUrl: REPO,
+      ref: 'main',
+      sha: SHA,
+      id: 'g1',
+    });
+    expect(await h.post('/in', d)).toEqual({
+      status: 202,
+      json: { result: 'triggered', targets: ['web', 'api'] },
+    });
+  });
+
+  it("reads GitHub's form-encoded deliveries, the signature covering the encoded body", async () => {
+    const json = push('github', 'refs/heads/main', 'form').body;
+    const body = new URLSearchParams({ payload: json }).toString();
+    const headers = {
+      'x-github-event': 'push',
+      'x-github-delivery': 'form',
+      'x-hub-signature-256': `sha256=${signed(body)}`,
+    };
+    const res = await fetch(`http://127.0.0.1:${h.port}/hooks/github`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    expect(res.status).toBe(202);
+    expect(h.triggered.map(([t]) => t)).toEqual(['web', 'api']);
+  });
+
   it('answers 503 while the secret file cannot be read, and triggers nothing', async () => {
     rmSync(join(h.dir, 'secret'));
     expect((await h.post('/hooks/github', push('github', 'refs/heads/main', 'n1'))).status).toBe(503);
