@@ -6,6 +6,8 @@ import type { GitAuthSource } from '../source/source.ts';
 import { parseDuration } from './duration.ts';
 import { cronProblem, type SyncWindow } from './windows.ts';
 import { renderSchema } from './config-render.ts';
+import { webhooksSchema, type WebhookSettings } from './config-webhooks.ts';
+import { hostSchema, type HostSettings } from './config-host.ts';
 
 /** One target of the agent: what `sync` takes, plus when to sync it. */
 export interface TargetConfig {
@@ -16,6 +18,8 @@ export interface TargetConfig {
   /** Stop applying; the target is reported as suspended. Default false. */
   suspend: boolean;
   windows: SyncWindow[];
+  /** Commit statuses and pull-request previews on the Git host; absent: none (docs/git-host.md). */
+  host?: HostSettings;
 }
 
 /** Agent-wide settings. */
@@ -36,6 +40,8 @@ export interface AgentSettings {
   requestPollMs: number;
   /** How replicas share the targets, and the Leases they do it with (docs/scale-out.md). */
   replicas: ReplicaSettings;
+  /** Webhook endpoints on the listener (docs/webhooks.md). Default none. */
+  webhooks: WebhookSettings;
 }
 
 /** How replicas share the targets: `single` takes no Lease, `leader` elects one writer, `shards` splits targets. */
@@ -115,6 +121,7 @@ const targetSchema = z.strictObject({
   suspend: z.boolean().default(false),
   syncWindows: z.array(windowSchema).default([]),
   render: renderSchema.optional(),
+  host: hostSchema.optional(),
 });
 
 const listenSchema = z.string().transform((text, ctx) => {
@@ -152,6 +159,7 @@ const agentSchema = z.strictObject({
       message: 'replicas: retryPeriod < renewDeadline < leaseDuration must hold',
     })
     .prefault({}),
+  webhooks: webhooksSchema,
 });
 
 /** The zod schema of the agent config file (before defaults), also the source of the chart's values schema. */
@@ -226,6 +234,7 @@ export function parseAgentConfig(text: string, file = 'config'): AgentConfig {
           retryPeriodMs: agent.replicas.retryPeriod,
         },
       },
+      webhooks: agent.webhooks,
     },
     targets: targets.map((t) => ({
       target: {
@@ -251,6 +260,7 @@ export function parseAgentConfig(text: string, file = 'config'): AgentConfig {
         durationMs: w.duration,
         timeZone: w.timeZone,
       })),
+      ...(t.host ? { host: t.host } : {}),
     })),
   };
 }

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Readiness } from './readiness.ts';
@@ -10,14 +10,17 @@ export interface AgentServer {
   close(): Promise<void>;
 }
 
-/** Serves `/metrics` (Prometheus text format), `/healthz` (the process answers) and `/readyz` (every readiness condition met). */
+/** Serves `/metrics` (Prometheus text format), `/healthz` (the process answers), `/readyz` (every readiness condition met) and what `handle` claims. */
 export async function startServer(opts: {
   host: string;
   port: number;
   registry: Registry;
   readiness: Readiness;
+  /** Answers the requests it claims (the webhook receiver) before the routes below. */
+  handle?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }): Promise<AgentServer> {
   const server: Server = createServer((req, res) => {
+    if (opts.handle?.(req, res)) return;
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();

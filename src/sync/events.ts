@@ -2,6 +2,8 @@ import type { ChangeSetEntry, Manifest, ObjectHealth, Stage } from '../core/type
 
 /** Progress of one sync, for terminals, logs and metrics. */
 export type SyncEvent =
+  /** The source stage resolved the ref: the commit this sync is about, before anything is rendered. */
+  | { type: 'source-resolved'; commit: string }
   | { type: 'stage-start'; stage: Stage }
   | { type: 'stage-done'; stage: Stage; ms: number }
   | { type: 'applied'; entry: ChangeSetEntry }

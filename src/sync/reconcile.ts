@@ -59,6 +59,7 @@ export async function reconcile(
       fetchSource(sourceOptionsOf(target, deps, options.signal)),
     );
     run.result.commit = snapshot.commit;
+    deps.onEvent?.({ type: 'source-resolved', commit: snapshot.commit });
     const rendered = await run.stage('render', () =>
       renderCached(deps.renderCache, renderKey(snapshot, target), async () =>
         renderTarget(snapshot, await renderOptionsOf(target, kube, deps.auth, options.signal)),

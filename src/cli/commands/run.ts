@@ -13,6 +13,9 @@ import { createMetrics } from '../../agent/metrics.ts';
 import { Readiness } from '../../agent/readiness.ts';
 import { Redactor } from '../../agent/redact.ts';
 import { startServer, type AgentServer } from '../../agent/server.ts';
+import { WebhookReceiver } from '../../agent/webhooks/receiver.ts';
+import { HostReporter } from '../../agent/host/reporter.ts';
+import { Previews } from '../../agent/host/previews.ts';
 
 /** Options of `gitops-agent run`. */
 export interface RunOptions {
@@ -46,15 +49,31 @@ export async function runAgent(opts: RunOptions): Promise<number> {
   const readiness = new Readiness();
   let kube: Kube;
   let server: AgentServer;
+  // Deliveries before the agent has started are answered 503, so the host retries them.
+  const started: { agent?: Agent; previews?: Previews } = {};
+  const webhooks = new WebhookReceiver({
+    settings: config.agent.webhooks,
+    sink: () => started.agent,
+    onPullRequest: (e) => {
+      if (e.action !== 'opened' && e.action !== 'updated') return;
+      const pull = { number: e.number, headCommit: e.headSha, headRef: e.headRef, baseRef: e.baseRef };
+      for (const target of e.targets) started.previews?.request(target, pull);
+    },
+    registry: metrics.registry,
+    log,
+  });
   try {
     kube = Kube.load(opts.kubeconfig);
-    server = await startServer({ ...config.agent.listen, registry: metrics.registry, readiness });
+    const handle = webhooks.handle.bind(webhooks);
+    server = await startServer({ ...config.agent.listen, registry: metrics.registry, readiness, handle });
   } catch (err) {
     process.stderr.write(`gitops-agent: ${redactor.redact((err as Error).message)}\n`);
     return 2;
   }
   log.info({ port: server.port, targets: config.targets.length, config: opts.config }, 'agent listening');
   const identity = defaultIdentity();
+  const agentCacheDir =
+    opts.cacheDir ?? config.agent.cacheDir ?? join(homedir(), '.cache', 'gitops-agent', 'git');
   // Targets are read on every Lease round, so a reloaded config is followed.
   const ownership = createOwnership(
     config.agent.replicas.mode,
@@ -73,12 +92,33 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     ownership,
     instance: identity,
     version: opts.version,
-    cacheDir: opts.cacheDir ?? config.agent.cacheDir ?? join(homedir(), '.cache', 'gitops-agent', 'git'),
+    cacheDir: agentCacheDir,
     log,
     redactor,
     metrics,
     readiness,
   });
+  const host = new HostReporter({
+    cluster: config.agent.cluster,
+    log,
+    redactor,
+    registry: metrics.registry,
+    targetConfig: (name) => agent.targetConfig(name),
+  });
+  agent.subscribe(host.listener);
+  // Pull-request previews; the webhook receiver calls `previews.request(target, pull)` for pull-request events.
+  const previews = new Previews({
+    kube,
+    cacheDir: agentCacheDir,
+    version: opts.version,
+    log,
+    redactor,
+    reporter: host,
+    targetConfig: (name) => agent.targetConfig(name),
+    // Only the replica that writes for a target previews it: one preview status per pull request.
+    targets: () => agent.targets().filter((name) => agent.ownership.owns(name)),
+  });
+  const previewStop = new AbortController();
   agent.subscribe((e) => {
     if (e.type === 'sync-progress' && e.event.type === 'stage-start')
       log.debug({ target: e.target, stage: e.event.stage }, 'stage started');
@@ -99,6 +139,7 @@ export async function runAgent(opts: RunOptions): Promise<number> {
         rememberUrlSecrets(next, redactor);
         log.info({ why }, 'config reloaded');
         agent.reload(next);
+        webhooks.reload(next.agent.webhooks);
       } catch (err) {
         log.error({ err, why }, 'config not reloaded: the running config stays');
       }
@@ -123,6 +164,9 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   await agent.start();
+  started.agent = agent;
+  previews.start(previewStop.signal);
+  started.previews = previews;
   log.info({ targets: agent.targets() }, 'agent started');
   const signal = await stopped;
   log.info({ signal }, 'stopping: no new syncs, waiting for syncs in flight');
@@ -130,7 +174,12 @@ export async function runAgent(opts: RunOptions): Promise<number> {
   process.removeListener('SIGHUP', onHup);
   watcher?.close();
   clearTimeout(reloadTimer);
+  previewStop.abort();
   await agent.stop();
+  await previews.idle();
+  // The last verdicts get a moment to reach the Git host; the rest is dropped.
+  await Promise.race([host.idle(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+  host.stop();
   await server.close();
   kube.close();
   log.info({ ms: Date.now() - start }, 'stopped');

@@ -19,6 +19,7 @@ describe('parseAgentConfig', () => {
         namespace: undefined,
         timing: { leaseDurationSeconds: 15, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
       },
+      webhooks: { maxBodyBytes: 5 * 1024 * 1024, rememberDeliveries: 10_000, receivers: [] },
     });
     expect(c.targets[0]).toEqual({
       target: {

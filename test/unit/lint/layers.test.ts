@@ -23,6 +23,8 @@ describe('import layering', () => {
     ['src/sync/reconcile.ts', '../agent/agent.ts'],
     ['src/agent/agent.ts', '../cli/main.ts'],
     ['src/render/kinds/x.ts', '../../plan/diff.ts'],
+    ['src/status/github.ts', '../plan/mask.ts'],
+    ['src/status/github.ts', '../agent/redact.ts'],
   ])(
     '%s may not import %s',
     async (file, from) => {
@@ -38,6 +40,8 @@ describe('import layering', () => {
     ['src/agent/agent.ts', '../sync/reconcile.ts'],
     ['src/cli/main.ts', '../agent/agent.ts'],
     ['src/health/kinds/job.ts', '../../core/types.ts'],
+    ['src/status/describe.ts', '../core/types.ts'],
+    ['src/agent/host/reporter.ts', '../../status/describe.ts'],
   ])(
     '%s may import %s',
     async (file, from) => {

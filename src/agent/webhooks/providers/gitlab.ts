@@ -1,0 +1,63 @@
+import type { PullRequestEvent, WebhookEvent, WebhookParser } from '../event.ts';
+import { header, num, parseJson, str, strings } from '../json.ts';
+import { secretsEqual } from '../verify.ts';
+import { isZero } from './github.ts';
+
+/** GitLab (and self-hosted): `X-Gitlab-Token` is the secret itself, compared in constant time. */
+export const gitlab: WebhookParser = {
+  provider: 'gitlab',
+  verify: (req, secret) => {
+    const token = header(req.headers, 'x-gitlab-token');
+    return secretsEqual(token ?? '', secret.value) && token !== undefined;
+  },
+  payload: (req) => parseJson(req.body),
+  // Idempotency-Key stays the same across GitLab's retries of one delivery; the UUID headers are older.
+  deliveryId: (req) =>
+    header(req.headers, 'idempotency-key') ??
+    header(req.headers, 'x-gitlab-webhook-uuid') ??
+    header(req.headers, 'x-gitlab-event-uuid'),
+  parse: (req, p) => parseGitLab(header(req.headers, 'x-gitlab-event') ?? '', p),
+};
+
+function parseGitLab(event: string, p: unknown): WebhookEvent {
+  const repoUrls = strings(
+    str(p, 'project', 'git_http_url'),
+    str(p, 'project', 'git_ssh_url'),
+    str(p, 'project', 'web_url'),
+    str(p, 'repository', 'git_http_url'),
+    str(p, 'repository', 'git_ssh_url'),
+    str(p, 'repository', 'homepage'),
+  );
+  if (event === 'Push Hook' || event === 'Tag Push Hook') {
+    const ref = str(p, 'ref');
+    if (ref === undefined) return { kind: 'other', event: `${event} without ref` };
+    const after = str(p, 'checkout_sha') ?? str(p, 'after');
+    return { kind: 'push', repoUrls, changes: [{ ref, after: isZero(after) ? undefined : after }] };
+  }
+  if (event === 'Merge Request Hook') {
+    const number = num(p, 'object_attributes', 'iid');
+    const headSha = str(p, 'object_attributes', 'last_commit', 'id');
+    const headRef = str(p, 'object_attributes', 'source_branch');
+    const baseRef = str(p, 'object_attributes', 'target_branch');
+    if (number === undefined || !headSha || !headRef || !baseRef)
+      return { kind: 'other', event: `${event} without source or target` };
+    return {
+      kind: 'pull-request',
+      repoUrls,
+      number,
+      action: mrAction(str(p, 'object_attributes', 'action')),
+      headSha,
+      headRef,
+      baseRef,
+    };
+  }
+  return { kind: 'other', event };
+}
+
+function mrAction(action: string | undefined): PullRequestEvent['action'] {
+  if (action === 'open' || action === 'reopen') return 'opened';
+  if (action === 'update') return 'updated';
+  if (action === 'close') return 'closed';
+  if (action === 'merge') return 'merged';
+  return 'other';
+}

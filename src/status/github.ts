@@ -1,0 +1,142 @@
+import { Octokit } from '@octokit/core';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { HostError, hostErrorOf } from './errors.ts';
+import type {
+  CommitStatus,
+  HostCoordinates,
+  PostedStatus,
+  PullRequest,
+  StatusWriter,
+  TokenSource,
+} from './types.ts';
+
+/** Options of the GitHub writer. */
+export interface GitHubOptions {
+  /** User-Agent GitHub requires. Default `gitops-agent`. */
+  userAgent?: string;
+  /** Longest rate-limit wait Octokit's throttling sits out before giving the request back, in s. Default 300. */
+  maxRateLimitWaitS?: number;
+}
+
+// Octokit's retry plugin leaves 429 and 403 to the throttling plugin, which reads GitHub's rate-limit headers.
+const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
+const GitHubClient = Octokit.plugin(retry, throttling);
+
+/**
+ * Commit statuses on GitHub and GitHub Enterprise Server (`POST /repos/{owner}/{repo}/statuses/{sha}`), through
+ * Octokit: its retry plugin retries 5xx, its throttling plugin waits out primary (`x-ratelimit-reset`) and
+ * secondary (`retry-after`) rate limits as GitHub documents them.
+ */
+export function githubWriter(
+  coords: HostCoordinates,
+  token: TokenSource,
+  opts: GitHubOptions = {},
+): StatusWriter {
+  const [owner, repo] = coords.repository.split('/') as [string, string];
+  const maxWait = opts.maxRateLimitWaitS ?? 300;
+  const retryLimit = (retryAfter: number, _o: unknown, _k: unknown, retryCount: number) =>
+    retryCount < 3 && retryAfter <= maxWait;
+  const octokit = new GitHubClient({
+    baseUrl: coords.apiUrl,
+    userAgent: opts.userAgent ?? 'gitops-agent',
+    retry: { doNotRetry: DO_NOT_RETRY },
+    throttle: { onRateLimit: retryLimit, onSecondaryRateLimit: retryLimit },
+    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+  });
+  octokit.hook.before('request', async (options) => {
+    options.headers.authorization = `Bearer ${await token()}`;
+    options.headers['x-github-api-version'] = '2022-11-28';
+  });
+  const call = async <T>(
+    route: string,
+    params: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<T> => {
+    try {
+      const res = await octokit.request(route, { owner, repo, ...params, request: { signal } });
+      return res.data as T;
+    } catch (err) {
+      throw asHostError(route, err);
+    }
+  };
+  return {
+    provider: 'github',
+    maxDescription: 140,
+    async latest(sha, context, signal): Promise<PostedStatus | undefined> {
+      // The combined status holds the newest status of every context (statuses, newest first, would page).
+      const data = await call<{ statuses: { context: string; state: string; description: string | null }[] }>(
+        'GET /repos/{owner}/{repo}/commits/{ref}/status',
+        { ref: sha, per_page: 100 },
+        signal,
+      );
+      const s = data.statuses.find((x) => x.context === context);
+      return s ? { state: s.state as PostedStatus['state'], description: s.description ?? '' } : undefined;
+    },
+    async post(sha, status: CommitStatus, signal): Promise<void> {
+      await call(
+        'POST /repos/{owner}/{repo}/statuses/{sha}',
+        {
+          sha,
+          state: status.state,
+          context: status.context,
+          description: status.description,
+          ...(status.targetUrl ? { target_url: status.targetUrl } : {}),
+        },
+        signal,
+      );
+    },
+    async openPulls(baseRef, signal): Promise<PullRequest[]> {
+      const data = await call<
+        { number: number; head: { sha: string; ref: string }; base: { ref: string } }[]
+      >('GET /repos/{owner}/{repo}/pulls', { state: 'open', base: baseRef, per_page: 100 }, signal);
+      return data.map((p) => ({
+        number: p.number,
+        headCommit: p.head.sha,
+        headRef: p.head.ref,
+        baseRef: p.base.ref,
+      }));
+    },
+    async upsertComment(pull, marker, body, signal): Promise<void> {
+      const comments = await call<{ id: number; body?: string }[]>(
+        'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
+        { issue_number: pull, per_page: 100 },
+        signal,
+      );
+      const mine = comments.find((c) => c.body?.includes(marker));
+      if (mine)
+        await call(
+          'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}',
+          { comment_id: mine.id, body },
+          signal,
+        );
+      else
+        await call(
+          'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+          { issue_number: pull, body },
+          signal,
+        );
+    },
+  };
+}
+
+function asHostError(route: string, err: unknown): HostError {
+  const e = err as { status?: number; message?: string; response?: { headers?: Record<string, string> } };
+  if (typeof e.status !== 'number' || (e.status === 500 && !e.response))
+    return new HostError(`${route}: no answer: ${e.message ?? String(err)}`, {
+      code: 'HOST_UNAVAILABLE',
+      status: 0,
+      retryable: true,
+      cause: err,
+    });
+  const headers = new Headers(e.response?.headers ?? {});
+  const retryAfter = Number(headers.get('retry-after'));
+  const error = hostErrorOf(
+    route,
+    e.status,
+    e.message ?? '',
+    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+  );
+  // Octokit has retried 5xx and waited out rate limits already; what comes back is final for this attempt.
+  return error;
+}

@@ -1,0 +1,97 @@
+import { requestJson } from './http.ts';
+import type {
+  CommitState,
+  HostCoordinates,
+  PostedStatus,
+  PullRequest,
+  StatusWriter,
+  TokenSource,
+} from './types.ts';
+
+const TO_GITLAB: Record<CommitState, string> = {
+  pending: 'pending',
+  success: 'success',
+  failure: 'failed',
+  error: 'failed',
+};
+const FROM_GITLAB: Record<string, CommitState> = {
+  pending: 'pending',
+  running: 'pending',
+  created: 'pending',
+  success: 'success',
+  failed: 'failure',
+  canceled: 'error',
+  skipped: 'success',
+};
+
+/**
+ * Commit statuses on GitLab and self-hosted GitLab (`POST /projects/:id/statuses/:sha`): the project is its
+ * numeric id or its full path (any depth of nested groups) URL-encoded as one segment; GitLab has no `error`
+ * state, so `error` is posted as `failed`, its description saying why.
+ */
+export function gitlabWriter(coords: HostCoordinates, token: TokenSource): StatusWriter {
+  const project = `${coords.apiUrl}/projects/${encodeURIComponent(coords.repository)}`;
+  const headers = async () => ({ 'private-token': await token() });
+  return {
+    provider: 'gitlab',
+    maxDescription: 255,
+    async latest(sha, context, signal): Promise<PostedStatus | undefined> {
+      // Without `all` GitLab answers only the newest status of each name.
+      const list = await requestJson<{ name: string; status: string; description: string | null }[]>({
+        method: 'GET',
+        url: `${project}/repository/commits/${sha}/statuses?name=${encodeURIComponent(context)}`,
+        headers: await headers(),
+        signal,
+      });
+      const s = list?.find((x) => x.name === context);
+      if (!s) return undefined;
+      return { state: FROM_GITLAB[s.status] ?? 'error', description: s.description ?? '' };
+    },
+    async post(sha, status, signal): Promise<void> {
+      await requestJson({
+        method: 'POST',
+        url: `${project}/statuses/${sha}`,
+        headers: await headers(),
+        body: {
+          state: TO_GITLAB[status.state],
+          name: status.context,
+          description: status.description,
+          ...(status.targetUrl ? { target_url: status.targetUrl } : {}),
+        },
+        signal,
+      });
+    },
+    async openPulls(baseRef, signal): Promise<PullRequest[]> {
+      const list = await requestJson<
+        { iid: number; sha: string; source_branch: string; target_branch: string }[]
+      >({
+        method: 'GET',
+        url: `${project}/merge_requests?state=opened&target_branch=${encodeURIComponent(baseRef)}&per_page=100`,
+        headers: await headers(),
+        signal,
+      });
+      return (list ?? []).map((m) => ({
+        number: m.iid,
+        headCommit: m.sha,
+        headRef: m.source_branch,
+        baseRef: m.target_branch,
+      }));
+    },
+    async upsertComment(pull, marker, body, signal): Promise<void> {
+      const notes = await requestJson<{ id: number; body: string }[]>({
+        method: 'GET',
+        url: `${project}/merge_requests/${pull}/notes?per_page=100`,
+        headers: await headers(),
+        signal,
+      });
+      const mine = notes?.find((n) => n.body.includes(marker));
+      await requestJson({
+        method: mine ? 'PUT' : 'POST',
+        url: `${project}/merge_requests/${pull}/notes${mine ? `/${mine.id}` : ''}`,
+        headers: await headers(),
+        body: { body },
+        signal,
+      });
+    },
+  };
+}
