@@ -36,7 +36,7 @@ export function verdictOf(result: SyncResult): Verdict {
       result.health.find((h) => h.status === 'Failed') ?? result.health.find((h) => h.status !== 'Current');
     // `Kind/name` without group and namespace: the description is short, and the target names the namespace.
     const why = bad?.cause
-      ? `${bad.cause.reason}${bad.cause.image ? ` ${bad.cause.image}` : ''}`
+      ? `${stableReason(bad.cause.reason)}${bad.cause.image ? ` ${bad.cause.image}` : ''}`
       : (bad?.message ?? 'not healthy');
     return {
       state: 'failure',
@@ -81,4 +81,10 @@ function firstLine(text: string): string {
       .find((l) => l.trim())
       ?.trim() ?? text
   );
+}
+
+// The kubelet alternates ErrImagePull and ImagePullBackOff for one image that cannot be pulled; one name keeps the
+// description of an unchanged verdict unchanged, so re-checks post nothing (and stay under GitHub's 1,000 cap).
+function stableReason(reason: string): string {
+  return reason === 'ErrImagePull' ? 'ImagePullBackOff' : reason;
 }

@@ -35,7 +35,7 @@ export interface HostAgent {
 /** Starts the agent with `targets` (agent config entries); `proxy` puts a closable TCP proxy before the API server. */
 export async function startHostAgent(
   targets: Record<string, unknown>[],
-  opts: { proxy?: boolean; cluster?: string } = {},
+  opts: { proxy?: boolean; cluster?: string; concurrency?: number } = {},
 ): Promise<HostAgent> {
   const dir = await mkdtemp(join(tmpdir(), 'gitops-host-agent-'));
   const proxy = opts.proxy ? await startProxy() : undefined;
@@ -51,7 +51,12 @@ export async function startHostAgent(
   const kube = Kube.load(kubeconfig);
   const config = parseAgentConfig(
     stringify({
-      agent: { listen: '127.0.0.1:0', cluster: opts.cluster ?? 'test', retry: { initial: '1h', max: '1h' } },
+      agent: {
+        listen: '127.0.0.1:0',
+        cluster: opts.cluster ?? 'test',
+        concurrency: opts.concurrency ?? 4,
+        retry: { initial: '1h', max: '1h' },
+      },
       targets,
     }),
   );

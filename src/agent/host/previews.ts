@@ -11,6 +11,8 @@ import type { Redactor } from '../redact.ts';
 import type { HostReporter } from './reporter.ts';
 import { commentMarker, previewComment } from './preview-comment.ts';
 
+const MAX_REMEMBERED = 10_000;
+
 /** What previews need from the agent. */
 export interface PreviewDeps {
   kube: Kube;
@@ -119,6 +121,13 @@ export class Previews {
     while (this.#running) await this.#running;
   }
 
+  // Bounded: the oldest pull requests are forgotten first (a forgotten one is at worst previewed once more).
+  #remember(key: string, head: string): void {
+    this.#done.delete(key);
+    this.#done.set(key, head);
+    if (this.#done.size > MAX_REMEMBERED) this.#done.delete(this.#done.keys().next().value!);
+  }
+
   #pump(): void {
     if (this.#running) return;
     const next = this.#waiting.entries().next();
@@ -128,7 +137,7 @@ export class Previews {
     this.#running = this.#run(job.target, job.pull)
       .then((state) => {
         // A preview the agent could not finish (API server down) is tried again at the next listing.
-        if (state !== 'error') this.#done.set(key, job.pull.headCommit);
+        if (state !== 'error') this.#remember(key, job.pull.headCommit);
       })
       .catch((err: unknown) => this.#deps.log.warn({ target: job.target, err }, 'preview failed'))
       .finally(() => {
@@ -162,7 +171,7 @@ export class Previews {
     reporter.post(target, pull.headCommit, verdict, { context });
     reporter.metrics.previews.inc({ target, state: verdict.state });
     log.info(
-      { target, pull: pull.number, head: pull.headCommit, state: verdict.state },
+      { target, pull: pull.number, head: pull.headCommit, state: verdict.state, requests: result.requests },
       `preview: ${verdict.description}`,
     );
     if (cfg.host?.previews.comment && w.writer.upsertComment) {

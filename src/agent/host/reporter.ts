@@ -106,7 +106,12 @@ export class HostReporter {
   }
 
   #onEvent(event: AgentEvent): void {
-    if (event.type === 'config-applied') for (const t of event.removed) this.#writers.forget(t);
+    if (event.type === 'config-applied')
+      for (const t of event.removed) {
+        this.#writers.forget(t);
+        this.#lastCommit.delete(t);
+        this.#states.delete(t);
+      }
     if (event.type === 'sync-progress' && event.event.type === 'source-resolved') {
       this.#lastCommit.set(event.target, event.event.commit);
       // A re-check of a commit that already has a verdict keeps it until the new one is known.

@@ -149,4 +149,27 @@ describe('commit statuses when the host is in trouble', () => {
     expect((w.server as GitHubFake).statuses).toHaveLength(2);
     noToken(w);
   });
+
+  it("meets GitHub's cap of 1,000 statuses per commit and context with one report, not a retry loop", async () => {
+    const w = await world(hostCase('github-enterprise'));
+    const sha = await w.fx.repo.commit({ 'deploy/settings.yaml': configMap('blue') }, 'settings');
+    const gh = w.server as GitHubFake;
+    for (let i = 0; i < 1000; i++)
+      gh.statuses.push({
+        id: 100_000 + i,
+        sha,
+        state: 'pending',
+        context: w.context,
+        description: 'someone else',
+        target_url: null,
+        created_at: new Date().toISOString(),
+      });
+    await w.ha.sync(w.fx.namespace);
+    // pending is skipped (the newest is pending already); success is refused with 422 and given up on.
+    expect(w.server.requests.map((r) => r.method)).toEqual(['GET', 'GET', 'POST']);
+    expect(gh.statuses).toHaveLength(1000);
+    expect(w.ha.reporter.state(w.fx.namespace)).toMatchObject({ ok: false, code: 'HOST_INVALID' });
+    expect(w.ha.logs.filter((l) => l.includes('commit status not posted'))).toHaveLength(1);
+    noToken(w);
+  });
 });

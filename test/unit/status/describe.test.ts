@@ -57,6 +57,18 @@ describe('verdictOf', () => {
     });
   });
 
+  it('names an image pull failure the same whichever of its two reasons the kubelet shows', () => {
+    const pulling = (reason: string): ObjectHealth => ({
+      ref: ref('Deployment', 'web'),
+      status: 'Failed',
+      message: '',
+      cause: { reason, message: '', image: 'r/web:1', blocked: 1, total: 1 },
+    });
+    const a = verdictOf(result({ outcome: 'unhealthy', health: [pulling('ErrImagePull')] }));
+    const b = verdictOf(result({ outcome: 'unhealthy', health: [pulling('ImagePullBackOff')] }));
+    expect(a).toEqual(b);
+  });
+
   it('is a failure for a bad commit and an error for a failure outside it', () => {
     const render = result({
       outcome: 'failed',
