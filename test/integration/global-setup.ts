@@ -1,7 +1,9 @@
 // vitest globalSetup of the integration project: starts one real control plane for the whole run and hands
 // its kubeconfig and version to the tests (see test/support/cluster.ts); at the end it checks that no test
-// left a labelled namespace or cluster-scoped object behind.
-import { execFileSync } from 'node:child_process';
+// left a labelled namespace or cluster-scoped object behind. Alongside, it builds the real tools (helm,
+// kustomize, Gitea: test/tools/build.sh) once, so no test pays for a cold build inside its own timeout.
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
 import { startControlPlane } from '../cluster/control-plane.ts';
 import { TEST_NAMESPACE_LABEL } from '../support/labels.ts';
@@ -9,7 +11,20 @@ import { TEST_NAMESPACE_LABEL } from '../support/labels.ts';
 /** Starts the control plane, provides `kubeconfig` and `kubeVersion`, and returns the teardown that stops it. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started = performance.now();
+  const tools = promisify(execFile)('bash', [new URL('../tools/build.sh', import.meta.url).pathname, 'all'], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   const cp = await startControlPlane({ log: (line) => console.log(`[control-plane] ${line}`) });
+  try {
+    const { stdout } = await tools;
+    console.log(`tools: ${stdout.trim().split('\n').join(', ')}`);
+  } catch (err) {
+    await cp.stop();
+    throw new Error(`test/tools/build.sh all failed: ${(err as { stderr?: string }).stderr ?? String(err)}`, {
+      cause: err,
+    });
+  }
   const secs = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`control plane ${cp.version} ready in ${secs}s (${cp.server}, logs in ${cp.dir})`);
   project.provide('kubeconfig', cp.kubeconfig);
