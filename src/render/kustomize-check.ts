@@ -15,6 +15,8 @@ export interface KustomizeCheck {
 
 type Doc = Record<string, unknown>;
 
+const URL_SHAPED = /^[a-z][a-z0-9+.-]*:\/\//i;
+
 const DIR_FIELDS = ['resources', 'bases', 'components'] as const;
 const PLUGIN_FIELDS = ['generators', 'transformers', 'validators'] as const;
 const FUNCTION_ANNOTATIONS = ['config.kubernetes.io/function', 'config.k8s.io/function'];
@@ -123,6 +125,9 @@ function fileEntries(doc: Doc): { field: string; value: string }[] {
 }
 
 function resolveEntry(file: string, dir: string, entry: string, field: string): string {
+  // kustomize's loader GETs any http(s) path (cloud metadata included): files must come from the commit.
+  if (URL_SHAPED.test(entry))
+    throw fail(file, `${field}: "${entry}" is a URL; files must be in the repository, not fetched`);
   if (posix.isAbsolute(entry) || /^[A-Za-z]:[\\/]/.test(entry))
     throw fail(file, `${field}: absolute path "${entry}" is not allowed; use a path inside the repository`);
   const joined = posix.normalize(posix.join(dir || '.', entry.replace(/\/+$/, '')));

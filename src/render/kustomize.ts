@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { KustomizeSpec } from '../core/render-spec.ts';
 import type { GitAuth, SourceFile } from '../core/types.ts';
+import { gitAuthEnv, proxyExceptions } from './git-env.ts';
 import { normalizeRepoPath } from '../core/paths.ts';
 import { kustomizationFile } from './detect.ts';
 import { checkKustomizations } from './kustomize-check.ts';
@@ -37,7 +38,7 @@ export async function kustomizeBuild(
   const box = await createSandbox(files, options.tempDir);
   try {
     const env = {
-      ...(await toolEnv(box.dir)),
+      ...(await toolEnv(box.dir, proxyExceptions(check.remoteOrigins))),
       ...gitAuthEnv(check.remoteOrigins, options.auth, options.allowHttp === true),
     };
     const binary = toolBinary('kustomize');
@@ -61,30 +62,4 @@ export async function kustomizeBuild(
   } finally {
     await box.dispose();
   }
-}
-
-// git reads these as config (git-config(1) GIT_CONFIG_COUNT): only https (http when the target itself uses it),
-// and the token only to the origins the target allows, never in a URL or an argument that `ps` would show.
-function gitAuthEnv(
-  origins: string[],
-  auth: GitAuth | undefined,
-  allowHttp: boolean,
-): Record<string, string> {
-  const entries: [string, string][] = [
-    ['protocol.allow', 'never'],
-    ['protocol.https.allow', 'always'],
-  ];
-  if (allowHttp) entries.push(['protocol.http.allow', 'always']);
-  if (auth?.password) {
-    const basic = Buffer.from(`${auth.username ?? 'git'}:${auth.password}`).toString('base64');
-    for (const origin of new Set(origins))
-      if (allowHttp || origin.startsWith('https:'))
-        entries.push([`http.${origin}/.extraHeader`, `Authorization: Basic ${basic}`]);
-  }
-  const env: Record<string, string> = { GIT_CONFIG_COUNT: String(entries.length) };
-  entries.forEach(([k, v], i) => {
-    env[`GIT_CONFIG_KEY_${i}`] = k;
-    env[`GIT_CONFIG_VALUE_${i}`] = v;
-  });
-  return env;
 }

@@ -15,11 +15,20 @@ export function toolBinary(tool: 'kustomize' | 'helm', env: NodeJS.ProcessEnv = 
   return (tool === 'kustomize' ? env.GITOPS_AGENT_KUSTOMIZE : env.GITOPS_AGENT_HELM) || tool;
 }
 
+/** Where a tool's HTTP goes: a closed port (discard), so a URL in a commit reaches nothing. */
+export const NO_NETWORK_PROXY = 'http://127.0.0.1:9';
+
 /**
  * The environment a tool runs with: PATH and nothing else of the agent's (no tokens, no KUBECONFIG), with
- * HOME, the XDG and Helm directories inside the sandbox so it reads no user config, repositories or plugins.
+ * HOME, the XDG and Helm directories inside the sandbox so it reads no user config, repositories or plugins,
+ * and every proxy variable pointing at NO_NETWORK_PROXY so that neither the tool's own HTTP (kustomize GETs
+ * any `http(s)://` file path, cloud metadata included) nor curl's reaches a host; `noProxy` (host[:port]
+ * list, default none) lets only those through.
  */
-export async function toolEnv(sandboxDir: string): Promise<Record<string, string>> {
+export async function toolEnv(
+  sandboxDir: string,
+  noProxy: readonly string[] = [],
+): Promise<Record<string, string>> {
   const home = join(sandboxDir, 'home');
   await mkdir(home, { mode: 0o700 });
   const helm = join(home, 'helm');
@@ -41,6 +50,7 @@ export async function toolEnv(sandboxDir: string): Promise<Record<string, string
     GIT_TERMINAL_PROMPT: '0',
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: '/dev/null',
+    ...proxyEnv(noProxy),
   };
 }
 
@@ -63,4 +73,15 @@ export async function toolVersion(
   });
   if (!out.ok) return 'unknown';
   return /v?\d+\.\d+\.\d+[^\s+]*/.exec(out.stdout.toString('utf8'))?.[0] ?? 'unknown';
+}
+
+// Go reads the upper-case names, curl (git) mostly the lower-case ones: both are set.
+function proxyEnv(noProxy: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY']) {
+    env[name] = NO_NETWORK_PROXY;
+    env[name.toLowerCase()] = NO_NETWORK_PROXY;
+  }
+  env.NO_PROXY = env.no_proxy = noProxy.join(',');
+  return env;
 }

@@ -46,6 +46,17 @@ describe('checkKustomizations', () => {
       'remote base "github.com/org/repo//deploy?ref=v1" is not allowed',
     ],
     ['resources: ["https://example.com/x.yaml"]', 'remote base "https://example.com/x.yaml" is not allowed'],
+    [
+      'configMapGenerator: [{ name: c, files: ["k=http://169.254.169.254/latest/meta-data"] }]',
+      'configMapGenerator: "http://169.254.169.254/latest/meta-data" is a URL',
+    ],
+    ['patches: [{ path: "https://evil.example/p.yaml" }]', 'patches: "https://evil.example/p.yaml" is a URL'],
+    [
+      'patchesStrategicMerge: ["HTTP://evil.example/p"]',
+      'patchesStrategicMerge: "HTTP://evil.example/p" is a URL',
+    ],
+    ['crds: ["https://evil.example/crd.yaml"]', 'crds: "https://evil.example/crd.yaml" is a URL'],
+    ['transformers: ["https://evil.example/t.yaml"]', 'transformers: "https://evil.example/t.yaml" is a URL'],
   ])('refuses %s', (body, message) => {
     expect(() => checkKustomizations(files({ 'app/kustomization.yaml': `${K}${body}\n` }), 'app')).toThrow(
       `app/kustomization.yaml: ${message}`,
