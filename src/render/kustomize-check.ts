@@ -36,6 +36,7 @@ export function checkKustomizations(
   const paths = new Set(byPath.keys());
   const dirs = new Set<string>(['']);
   for (const p of paths) for (let d = posix.dirname(p); d !== '.'; d = posix.dirname(d)) dirs.add(d);
+  const local = new Set([...paths, ...dirs]);
   const done = new Set<string>();
   const result: KustomizeCheck = { kustomizations: [], remoteOrigins: [] };
 
@@ -52,7 +53,7 @@ export function checkKustomizations(
     const from = (entry: string, field: string) => resolveEntry(file, dir, entry, field);
     for (const field of DIR_FIELDS) {
       for (const entry of strings(doc[field], file, field)) {
-        if (isRemote(entry, dir, paths, dirs)) {
+        if (isRemote(file, dir, entry, field, local)) {
           result.remoteOrigins.push(allowRemote(file, entry, spec));
           continue;
         }
@@ -136,40 +137,54 @@ function resolveEntry(file: string, dir: string, entry: string, field: string): 
   return joined === '.' ? '' : joined;
 }
 
-// kustomize tries a local path first and a URL only when no such file or directory exists.
-function isRemote(entry: string, dir: string, paths: Set<string>, dirs: Set<string>): boolean {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || /^git@/.test(entry)) return true;
-  const local = posix.normalize(posix.join(dir || '.', entry));
-  if (paths.has(local) || dirs.has(local)) return false;
-  return /^[a-z0-9-]+(\.[a-z0-9-]+)+\//i.test(entry) && !entry.startsWith('.');
+// kustomize's own rule: an entry that is no file or directory of the repository is a remote base.
+function isRemote(file: string, dir: string, entry: string, field: string, local: Set<string>): boolean {
+  if (URL_SHAPED.test(entry) || /^git::/i.test(entry)) return true;
+  return !local.has(resolveEntry(file, dir, entry, field));
 }
 
 function allowRemote(file: string, entry: string, spec: KustomizeSpec): string {
+  const remote = remoteOf(entry);
+  if (!remote)
+    throw fail(
+      file,
+      `"${entry}" is not a file or directory of the repository at this commit, nor a remote base kustomize can parse`,
+    );
   if (spec.allowRemote !== true)
     throw fail(file, `remote base "${entry}" is not allowed (kustomize.allowRemote is off for this target)`);
-  const origin = originOf(entry);
-  if (!origin)
+  if (remote === 'ssh')
     throw fail(
       file,
       `remote base "${entry}": only http(s) remote bases can be fetched with the target's credentials`,
     );
-  const host = new URL(origin).hostname;
+  const host = new URL(remote).hostname;
   const allowed = spec.allowedHosts ?? [];
   if (!allowed.includes(host))
     throw fail(
       file,
       `remote base "${entry}": host ${host} is not in kustomize.allowedHosts (${allowed.join(', ') || 'empty'})`,
     );
-  return origin;
+  return remote;
 }
 
-// kustomize fetches `github.com/org/repo//path` over https; ssh (`git@…`, `ssh://`) has no place for a token.
-function originOf(entry: string): string | undefined {
-  const url = /^(https?):\/\/(?:[^@/]*@)?([^/?#]+)/i.exec(entry);
-  if (url) return `${url[1]!.toLowerCase()}://${url[2]!.toLowerCase()}`;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || /^git@/.test(entry)) return undefined;
-  const bare = /^([a-z0-9-]+(?:\.[a-z0-9-]+)+)\//i.exec(entry)?.[1];
-  return bare && `https://${bare.toLowerCase()}`;
+/**
+ * The origin (`https://host[:port]`) kustomize would clone a remote base from, `ssh` for ssh and scp-like
+ * forms, or undefined for what it cannot parse, by kustomize's repospec.go rules (`git::` dropped, schemes
+ * case-insensitive, `github.com/…` and `github.com:…` without a user meaning https://github.com).
+ */
+export function remoteOf(entry: string): string | 'ssh' | undefined {
+  let rest = entry.split('?')[0]!.replace(/^git::/i, '');
+  const scheme = /^(ssh|https|http|file):\/\//i.exec(rest)?.[1]?.toLowerCase();
+  if (scheme) rest = rest.slice(scheme.length + 3);
+  const user = /^[a-zA-Z][a-zA-Z0-9-]*@/.exec(rest)?.[0];
+  if (user) rest = rest.slice(user.length);
+  if (/^github\.com[/:]/i.test(rest)) return scheme === 'ssh' || user ? 'ssh' : 'https://github.com';
+  if (scheme === 'ssh' || (!scheme && user)) return 'ssh';
+  if (scheme !== 'http' && scheme !== 'https') return undefined;
+  const host = rest.split('/')[0]!;
+  // Credentials written into the base's URL would go to the host whatever the allow-list says.
+  if (host === '' || /[@\\]/.test(host)) return undefined;
+  return URL.canParse(`${scheme}://${host}/`) ? new URL(`${scheme}://${host}/`).origin : undefined;
 }
 
 // Without --enable-alpha-plugins kustomize refuses these too; refusing here names the file that asks.

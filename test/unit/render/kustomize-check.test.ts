@@ -1,10 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { checkKustomizations } from '../../../src/render/kustomize-check.ts';
+import { checkKustomizations, remoteOf } from '../../../src/render/kustomize-check.ts';
 import type { SourceFile } from '../../../src/core/types.ts';
 
 const K = 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n';
 const files = (map: Record<string, string>): SourceFile[] =>
   Object.entries(map).map(([path, text]) => ({ path, content: Buffer.from(text) }));
+
+describe('remoteOf', () => {
+  it.each([
+    ['git::https://Evil.example/o/r//app?ref=v1', 'https://evil.example'],
+    ['GIT::HTTPS://evil.example:8443/o/r', 'https://evil.example:8443'],
+    ['github.com:o/r//app', 'https://github.com'],
+    ['GitHub.com/o/r', 'https://github.com'],
+    ['https://user@git.example.com/o/r', 'https://git.example.com'],
+    ['http://git.example.com/o/r', 'http://git.example.com'],
+    ['git@github.com:o/r', 'ssh'],
+    ['ssh://git@git.example.com/o/r', 'ssh'],
+    ['git@git.example.com:o/r', 'ssh'],
+    ['git.example.com/o/r', undefined],
+    ['file:///srv/repo', undefined],
+    ['https://user:token@git.example.com/o/r', undefined],
+    ['missing', undefined],
+  ])('%s → %s', (entry, origin) => {
+    expect(remoteOf(entry)).toBe(origin);
+  });
+});
 
 describe('checkKustomizations', () => {
   it('walks bases, components and a diamond once, in order', () => {
@@ -15,6 +35,7 @@ describe('checkKustomizations', () => {
         'a/kustomization.yaml': `${K}resources: [../base]\n`,
         'b/kustomization.yml': `${K}resources: [../base]\n`,
         'base/Kustomization': `${K}resources: [d.yaml]\n`,
+        'base/d.yaml': 'x',
         'comp/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n',
       }),
       'app',
@@ -46,6 +67,19 @@ describe('checkKustomizations', () => {
       'remote base "github.com/org/repo//deploy?ref=v1" is not allowed',
     ],
     ['resources: ["https://example.com/x.yaml"]', 'remote base "https://example.com/x.yaml" is not allowed'],
+    [
+      'resources: ["git::https://evil.example/o/r"]',
+      'remote base "git::https://evil.example/o/r" is not allowed',
+    ],
+    [
+      'resources: ["GIT::HTTPS://evil.example/o/r"]',
+      'remote base "GIT::HTTPS://evil.example/o/r" is not allowed',
+    ],
+    ['resources: ["github.com:o/r//app"]', 'remote base "github.com:o/r//app" is not allowed'],
+    [
+      'resources: [missing]',
+      '"missing" is not a file or directory of the repository at this commit, nor a remote',
+    ],
     [
       'configMapGenerator: [{ name: c, files: ["k=http://169.254.169.254/latest/meta-data"] }]',
       'configMapGenerator: "http://169.254.169.254/latest/meta-data" is a URL',
