@@ -164,7 +164,21 @@ function allowRemote(file: string, entry: string, spec: KustomizeSpec): string {
       file,
       `remote base "${entry}": host ${host} is not in kustomize.allowedHosts (${allowed.join(', ') || 'empty'})`,
     );
+  if (!disablesSubmodules(entry))
+    throw fail(
+      file,
+      `remote base "${entry}": add submodules=false to its query; kustomize clones submodules by default, from hosts the allow-list does not name`,
+    );
   return remote;
+}
+
+// As kustomize's parseQuery reads it: the query after the first `?`, defaults (submodules on) when Go's
+// url.ParseQuery fails (a `;` or a bad escape), false as Go's strconv.ParseBool spells it.
+function disablesSubmodules(entry: string): boolean {
+  const query = entry.includes('?') ? entry.slice(entry.indexOf('?') + 1) : '';
+  if (query.includes(';') || /%(?![0-9a-f]{2})/i.test(query)) return false;
+  const value = new URLSearchParams(query).get('submodules');
+  return ['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value ?? '');
 }
 
 /**

@@ -32,7 +32,7 @@ describe('an allowed remote base', () => {
       );
       await fx.repo.commit(
         {
-          'app/kustomization.yaml': `${K}namespace: ${fx.namespace}\nresources:\n  - ${base.url}//app?ref=main\n`,
+          'app/kustomization.yaml': `${K}namespace: ${fx.namespace}\nresources:\n  - ${base.url}//app?ref=main&submodules=false\n`,
         },
         'overlay on a remote base',
       );

@@ -99,7 +99,7 @@ describe('checkKustomizations', () => {
 
   it('allows a remote base only from an allowed host, and reports the host', () => {
     const remote = files({
-      'app/kustomization.yaml': `${K}resources: [https://git.example.com/o/r//app?ref=v1]\n`,
+      'app/kustomization.yaml': `${K}resources: [https://git.example.com/o/r//app?ref=v1&submodules=false]\n`,
     });
     expect(() =>
       checkKustomizations(remote, 'app', { allowRemote: true, allowedHosts: ['github.com'] }),
@@ -110,8 +110,22 @@ describe('checkKustomizations', () => {
     expect(() => checkKustomizations(ssh, 'app', allowed)).toThrow(
       'only http(s) remote bases can be fetched',
     );
-    const bare = files({ 'app/kustomization.yaml': `${K}resources: [github.com/o/r//app?ref=v1]\n` });
+    const bare = files({
+      'app/kustomization.yaml': `${K}resources: [github.com/o/r//app?ref=v1&submodules=0]\n`,
+    });
     expect(checkKustomizations(bare, 'app', allowed).remoteOrigins).toEqual(['https://github.com']);
+  });
+
+  it.each([
+    'https://git.example.com/o/r//app?ref=v1',
+    'https://git.example.com/o/r//app?ref=v1&submodules=true',
+    'https://git.example.com/o/r//app?submodules=no',
+    'https://git.example.com/o/r//app?submodules=false;x=1',
+  ])('refuses an allowed remote base that keeps submodules on: %s', (entry) => {
+    const remote = files({ 'app/kustomization.yaml': `${K}resources: ["${entry}"]\n` });
+    expect(() =>
+      checkKustomizations(remote, 'app', { allowRemote: true, allowedHosts: ['git.example.com'] }),
+    ).toThrow(`app/kustomization.yaml: remote base "${entry}": add submodules=false to its query`);
   });
 
   it('treats a local directory that looks like a host name as local', () => {
