@@ -54,7 +54,8 @@ export function checkKustomizations(
     for (const field of DIR_FIELDS) {
       for (const entry of strings(doc[field], file, field)) {
         if (isRemote(file, dir, entry, field, local)) {
-          result.remoteOrigins.push(allowRemote(file, entry, spec));
+          const origin = allowRemote(file, entry, spec);
+          if (origin) result.remoteOrigins.push(origin);
           continue;
         }
         const target = from(entry, field);
@@ -143,13 +144,12 @@ function isRemote(file: string, dir: string, entry: string, field: string, local
   return !local.has(resolveEntry(file, dir, entry, field));
 }
 
-function allowRemote(file: string, entry: string, spec: KustomizeSpec): string {
+// Undefined for a missing local path that kustomize cannot parse as remote either: its own error names it.
+function allowRemote(file: string, entry: string, spec: KustomizeSpec): string | undefined {
   const remote = remoteOf(entry);
+  if (!remote && !URL_SHAPED.test(entry) && !/^git::/i.test(entry) && !/[:@]/.test(entry)) return undefined;
   if (!remote)
-    throw fail(
-      file,
-      `"${entry}" is not a file or directory of the repository at this commit, nor a remote base kustomize can parse`,
-    );
+    throw fail(file, `remote base "${entry}" is not a URL kustomize's git could be allowed to fetch`);
   if (spec.allowRemote !== true)
     throw fail(file, `remote base "${entry}" is not allowed (kustomize.allowRemote is off for this target)`);
   if (remote === 'ssh')

@@ -77,9 +77,10 @@ describe('checkKustomizations', () => {
     ],
     ['resources: ["github.com:o/r//app"]', 'remote base "github.com:o/r//app" is not allowed'],
     [
-      'resources: [missing]',
-      '"missing" is not a file or directory of the repository at this commit, nor a remote',
+      'resources: ["https://user:token@git.example.com/o/r"]',
+      'remote base "https://user:token@git.example.com/o/r" is not a URL kustomize\'s git could be allowed',
     ],
+    ['resources: ["git::file:///srv/r"]', 'remote base "git::file:///srv/r" is not a URL'],
     [
       'configMapGenerator: [{ name: c, files: ["k=http://169.254.169.254/latest/meta-data"] }]',
       'configMapGenerator: "http://169.254.169.254/latest/meta-data" is a URL',
@@ -126,6 +127,14 @@ describe('checkKustomizations', () => {
     expect(() =>
       checkKustomizations(remote, 'app', { allowRemote: true, allowedHosts: ['git.example.com'] }),
     ).toThrow(`app/kustomization.yaml: remote base "${entry}": add submodules=false to its query`);
+  });
+
+  it('leaves a missing local path to kustomize, which names it, with no remote origin', () => {
+    const check = checkKustomizations(
+      files({ 'app/kustomization.yaml': `${K}resources: [missing.yaml, example.com/o/r]\n` }),
+      'app',
+    );
+    expect(check.remoteOrigins).toEqual([]);
   });
 
   it('treats a local directory that looks like a host name as local', () => {
