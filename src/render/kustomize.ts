@@ -14,8 +14,10 @@ import type { ToolRenderOptions, ToolOutput } from './tool-output.ts';
 /** Options of a Kustomize build, besides the shared tool options. */
 export interface KustomizeOptions extends ToolRenderOptions {
   spec?: KustomizeSpec;
-  /** The target's Git credentials, sent only to allow-listed hosts of remote bases. */
+  /** The target's Git credentials, sent only to a remote base on the target repository's own origin. */
   auth?: GitAuth;
+  /** The target repository's origin (`https://host[:port]`): the only one `auth` is sent to. */
+  repoOrigin?: string;
   /** Let remote bases use plain http, as the target's own repository does. Default false: https only. */
   allowHttp?: boolean;
 }
@@ -39,7 +41,7 @@ export async function kustomizeBuild(
   try {
     const env = {
       ...(await toolEnv(box.dir, proxyExceptions(check.remoteOrigins))),
-      ...gitAuthEnv(check.remoteOrigins, options.auth, options.allowHttp === true),
+      ...gitAuthEnv(check.remoteOrigins, options.auth, options.allowHttp === true, options.repoOrigin),
     };
     const binary = toolBinary('kustomize');
     const version = await toolVersion(binary, 'kustomize', env, box.dir);

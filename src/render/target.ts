@@ -55,6 +55,8 @@ export async function renderTarget(
           spec: options.spec?.kustomize,
           auth: options.auth,
           allowHttp: options.repoUrl?.startsWith('http://') === true,
+          repoOrigin:
+            options.repoUrl && URL.canParse(options.repoUrl) ? new URL(options.repoUrl).origin : undefined,
         })
       : await helmTemplate(snapshot.files, path, {
           ...tool,

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { AgentError } from '../core/errors.ts';
+import { basicAuthorization, DEFAULT_GIT_USERNAME } from '../core/git-auth.ts';
 import type { GitAuth } from '../core/types.ts';
 import type { GitAuthReader } from './options.ts';
 
@@ -11,8 +12,7 @@ export interface GitAuthSource {
   username?: string;
 }
 
-/** Username sent with a token when none is configured. */
-export const DEFAULT_GIT_USERNAME = 'git';
+export { DEFAULT_GIT_USERNAME } from '../core/git-auth.ts';
 
 /** Reads the token named by `source`; `undefined` when neither a file nor an env var is configured. */
 export async function loadGitAuth(source: GitAuthSource): Promise<GitAuth | undefined> {
@@ -68,9 +68,8 @@ export function gitAuthReader(source: GitAuthSource): GitAuthReader {
 
 /** HTTP headers that authenticate every request up front (isomorphic-git calls onAuth only after a 401). */
 export function authHeaders(auth: GitAuth | undefined): Record<string, string> {
-  if (!auth?.password) return {};
-  const basic = Buffer.from(`${auth.username || DEFAULT_GIT_USERNAME}:${auth.password}`).toString('base64');
-  return { Authorization: `Basic ${basic}` };
+  const header = basicAuthorization(auth);
+  return header ? { Authorization: header } : {};
 }
 
 /** Strings that must never reach a message: the password and its basic-auth encoding. */

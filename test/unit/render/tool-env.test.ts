@@ -40,3 +40,23 @@ describe('gitAuthEnv', () => {
     ]);
   });
 });
+
+describe('gitAuthEnv credentials', () => {
+  const auth = { username: '', password: 'gitea-token-1' };
+  const basic = `Authorization: Basic ${Buffer.from('git:gitea-token-1').toString('base64')}`;
+  const origins = ['https://gitea.example.com', 'https://github.com'];
+
+  it('sends the target’s token to the target repository’s origin only, never to another allowed host', () => {
+    const env = gitAuthEnv(origins, auth, false, 'https://gitea.example.com');
+    const headers = gitConfig(env).filter(([k]) => k.endsWith('.extraHeader'));
+    expect(headers).toEqual([['http.https://gitea.example.com/.extraHeader', basic]]);
+    const values = Object.entries(env).filter(([, v]) => v.includes('Basic') || v.includes('gitea-token'));
+    expect(values.map(([k]) => k)).toEqual([`GIT_CONFIG_VALUE_${gitConfig(env).length - 1}`]);
+  });
+
+  it('sends no token when no remote base is on the target repository’s origin', () => {
+    const env = gitAuthEnv(['https://github.com'], auth, false, 'https://gitea.example.com');
+    expect(JSON.stringify(env)).not.toMatch(/Basic|gitea-token/);
+    expect(JSON.stringify(gitAuthEnv(origins, auth, false, undefined))).not.toMatch(/Basic/);
+  });
+});
