@@ -17,6 +17,7 @@ import { runAgent } from './commands/run.ts';
 import { printStatus } from './commands/status.ts';
 import { requestReconcile } from './commands/reconcile.ts';
 import { printRendered } from './commands/render.ts';
+import { interruptOnSignals } from './interrupt.ts';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -52,7 +53,20 @@ export async function main(argv: string[]): Promise<number> {
     });
   if (args.command === 'status' || args.command === 'reconcile' || args.command === 'render') {
     try {
-      if (args.command === 'render') return await printRendered(args.values, output);
+      if (args.command === 'render') {
+        const interrupt = interruptOnSignals();
+        try {
+          const code = await printRendered(args.values, output, interrupt.signal);
+          return interrupt.exitCode() ?? code;
+        } catch (err) {
+          const code = interrupt.exitCode();
+          if (code === undefined) throw err;
+          process.stderr.write(`gitops-agent: ${(err as Error).message}\n`);
+          return code;
+        } finally {
+          interrupt.dispose();
+        }
+      }
       if (args.command === 'status')
         return await printStatus({
           kubeconfig,
@@ -73,6 +87,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   let kube: Kube | undefined;
+  const interrupt = interruptOnSignals();
   try {
     const { target, auth: authSource } = await resolveTarget(args.values);
     const split = splitUrlCredentials(target.url, await loadGitAuth(authSource));
@@ -102,7 +117,11 @@ export async function main(argv: string[]): Promise<number> {
         version,
         onEvent: progress.event,
       },
-      { mode: args.command, full: args.values.full === true, signal: lock?.signal },
+      {
+        mode: args.command,
+        full: args.values.full === true,
+        signal: lock ? AbortSignal.any([lock.signal, interrupt.signal]) : interrupt.signal,
+      },
     ).finally(() => lock?.release().catch(() => undefined));
     progress.clear();
     process.stdout.write(
@@ -113,11 +132,12 @@ export async function main(argv: string[]): Promise<number> {
             showUnchanged: args.values['show-unchanged'] === true,
           }),
     );
-    return exitCode(args.command, result);
+    return interrupt.exitCode() ?? exitCode(args.command, result);
   } catch (err) {
     process.stderr.write(`gitops-agent: ${(err as Error).message}\n`);
-    return 2;
+    return interrupt.exitCode() ?? 2;
   } finally {
+    interrupt.dispose();
     kube?.close();
   }
 }

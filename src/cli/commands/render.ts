@@ -14,6 +14,7 @@ import { resolveTarget } from '../target.ts';
 export async function printRendered(
   values: Record<string, string | boolean | undefined>,
   output: 'text' | 'json',
+  signal?: AbortSignal,
 ): Promise<number> {
   const { target, auth: authSource } = await resolveTarget(values);
   const split = splitUrlCredentials(target.url, await loadGitAuth(authSource));
@@ -22,7 +23,7 @@ export async function printRendered(
   try {
     const cacheDir =
       (values['cache-dir'] as string | undefined) ?? join(homedir(), '.cache', 'gitops-agent', 'git');
-    const preview = await previewRender(target, { kube, cacheDir, auth: split.auth });
+    const preview = await previewRender(target, { kube, cacheDir, auth: split.auth }, signal);
     const { tool, version } = preview.renderer;
     if (output === 'json') {
       const objects = preview.manifests.map((m) => ({ source: m.source, object: m.object }));

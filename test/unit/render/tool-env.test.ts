@@ -8,7 +8,7 @@ import { NO_NETWORK_PROXY, toolEnv } from '../../../src/render/tools.ts';
 const PROXIES = ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'all_proxy'];
 // git-config(1)'s GIT_CONFIG_* pairs as a map, in order.
 const gitConfig = (env: Record<string, string>) =>
-  Array.from({ length: Number(env.GIT_CONFIG_COUNT) }, (_, i) => [
+  Array.from({ length: Number(env.GIT_CONFIG_COUNT) }, (_, i): [string, string] => [
     env[`GIT_CONFIG_KEY_${i}`]!,
     env[`GIT_CONFIG_VALUE_${i}`]!,
   ]);
