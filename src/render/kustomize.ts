@@ -59,6 +59,7 @@ export async function kustomizeBuild(
         file,
         ...options.limits,
         toRepoPaths: box.toRepoPaths,
+        remote: check.remoteOrigins.length > 0,
       });
     return { files: [{ path: file, content: outcome.stdout }], renderer: { tool: 'kustomize', version } };
   } finally {

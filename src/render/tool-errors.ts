@@ -34,12 +34,14 @@ export interface FailedRun {
   maxMemoryBytes: number;
   /** Maps the sandbox's paths in the tool's stderr back to repository paths. */
   toRepoPaths: (text: string) => string;
+  /** The run reached the network (a remote base), so a failure may be a blip. Default false. */
+  remote?: boolean;
 }
 
 /**
  * The error for a run that did not succeed: a timeout or an abort may pass on a retry (load), and a missing
  * binary once it is installed, so they are retryable; a tool error, too much output or memory will not change
- * until the commit does.
+ * until the commit does, unless the run fetched remote bases, whose hosts may fail and recover.
  */
 export function toolError(outcome: Exclude<ToolOutcome, { ok: true }>, run: FailedRun): RenderToolError {
   const stderr = run.toRepoPaths(outcome.stderr.trim()).replace(/^Error: /, '');
@@ -80,7 +82,7 @@ export function toolError(outcome: Exclude<ToolOutcome, { ok: true }>, run: Fail
         'RENDER_TOOL_FAILED',
         run.file,
         `${run.what} failed: ${stderr || `exit code ${outcome.code}`}`,
-        false,
+        run.remote === true,
       );
   }
 }

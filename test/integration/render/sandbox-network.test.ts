@@ -3,6 +3,7 @@ import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kustomizeBuild } from '../../../src/render/kustomize.ts';
 import { DEFAULT_TOOL_LIMITS } from '../../../src/render/tools.ts';
+import { RenderToolError } from '../../../src/render/tool-errors.ts';
 import { useRenderTools } from '../../support/render-tools.ts';
 
 useRenderTools();
@@ -47,5 +48,26 @@ describe('the render sandbox network', () => {
     console.log('kustomize with a URL patch path:', failed.split('\n')[0], '| requests:', requests.length);
     expect(requests).toEqual([]);
     expect(failed).toMatch(/^app\/kustomization.yaml: kustomize build failed/);
+  });
+
+  it('makes a failed build with a remote base retryable, so a host that is down is not cached as bad', async () => {
+    const files = {
+      'app/kustomization.yaml': `${K}resources: ["http://127.0.0.1:9/o/r//app?ref=main&submodules=false"]\n`,
+    };
+    const err = await kustomizeBuild(
+      Object.entries(files).map(([path, text]) => ({ path, content: Buffer.from(text) })),
+      'app',
+      {
+        limits: DEFAULT_TOOL_LIMITS,
+        spec: { allowRemote: true, allowedHosts: ['127.0.0.1'] },
+        allowHttp: true,
+      },
+    ).then(
+      () => undefined,
+      (e: RenderToolError) => e,
+    );
+    console.log('remote base on a closed port:', err?.code, 'retryable', err?.retryable);
+    expect(err).toBeInstanceOf(RenderToolError);
+    expect(err).toMatchObject({ code: 'RENDER_TOOL_FAILED', retryable: true });
   });
 });

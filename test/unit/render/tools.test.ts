@@ -7,7 +7,8 @@ import { runTool } from '../../../src/render/run-tool.ts';
 import { createSandbox } from '../../../src/render/sandbox.ts';
 import { detectMode } from '../../../src/render/detect.ts';
 import { splitBySource } from '../../../src/render/helm.ts';
-import { toolBinary } from '../../../src/render/tools.ts';
+import { DEFAULT_TOOL_LIMITS, toolBinary } from '../../../src/render/tools.ts';
+import { toolError } from '../../../src/render/tool-errors.ts';
 
 const node = (script: string, limits: Partial<Parameters<typeof runTool>[0]> = {}) =>
   runTool({
@@ -140,5 +141,22 @@ describe('toolBinary', () => {
   it('takes the environment variable, else the name on PATH', () => {
     expect(toolBinary('helm', { GITOPS_AGENT_HELM: '/opt/helm' })).toBe('/opt/helm');
     expect(toolBinary('kustomize', {})).toBe('kustomize');
+  });
+});
+
+describe('toolError', () => {
+  const run = {
+    what: 'kustomize build',
+    file: 'app/kustomization.yaml',
+    ...DEFAULT_TOOL_LIMITS,
+    toRepoPaths: (t: string) => t,
+  };
+  const exit = { ok: false as const, reason: 'exit' as const, code: 1, stderr: 'Error: fetch failed' };
+
+  it('makes a failed build retryable (so not cached) only when it reached remote bases', () => {
+    expect(toolError(exit, run).retryable).toBe(false);
+    const remote = toolError(exit, { ...run, remote: true });
+    expect(remote.retryable).toBe(true);
+    expect(remote.message).toBe('app/kustomization.yaml: kustomize build failed: fetch failed');
   });
 });
