@@ -6,7 +6,7 @@ import { PART_OF_LABEL, withPartOf } from '../core/applyset.ts';
 import { FIELD_MANAGER } from '../core/ownership.ts';
 import { fetchSource, type SourceOptions } from '../source/source.ts';
 import { renderTarget } from '../render/target.ts';
-import { renderOptionsOf, sourceOptionsOf } from './source-render.ts';
+import { chartCluster, renderOptionsOf, sourceOptionsOf } from './source-render.ts';
 import { planSync } from '../plan/plan.ts';
 import { keepRanJobs, selfDeletingJobs } from '../plan/jobs.ts';
 import { unifiedDiff } from '../plan/diff.ts';
@@ -60,11 +60,12 @@ export async function reconcile(
     );
     run.result.commit = snapshot.commit;
     deps.onEvent?.({ type: 'source-resolved', commit: snapshot.commit });
-    const rendered = await run.stage('render', () =>
-      renderCached(deps.renderCache, renderKey(snapshot, target), async () =>
-        renderTarget(snapshot, await renderOptionsOf(target, kube, deps.auth, options.signal)),
-      ),
-    );
+    const rendered = await run.stage('render', async () => {
+      const cluster = await chartCluster(target, snapshot, kube);
+      return renderCached(deps.renderCache, renderKey(snapshot, target, cluster), async () =>
+        renderTarget(snapshot, await renderOptionsOf(target, kube, deps.auth, options.signal, cluster)),
+      );
+    });
     run.result.renderer = rendered.renderer;
     if (rendered.reused) deps.onEvent?.({ type: 'render-reused', commit: snapshot.commit });
     const manifests = rendered.manifests;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Manifest, SourceSnapshot, SyncTarget } from '../core/types.ts';
 import type { RendererInfo } from '../core/render-spec.ts';
 import { AgentError } from '../core/errors.ts';
+import type { ClusterInfo } from '../render/helm.ts';
 
 /**
  * The last render of one target, kept by whoever runs it repeatedly (the agent keeps one per target): the
@@ -12,15 +13,18 @@ export interface RenderCache {
 }
 
 /**
- * The key of a render: everything render reads, the files under the path by content and the target's path
- * and default namespace. A new commit that leaves the path's files alone has the same key, as the tree of
+ * The key of a render: everything render reads, the files under the path by content, the target's path
+ * and default namespace, and for a chart the cluster's version and API versions. A new commit that leaves the path's files alone has the same key, as the tree of
  * the path would.
  */
 export function renderKey(
   snapshot: SourceSnapshot,
   target: Pick<SyncTarget, 'path' | 'namespace'> & Partial<Pick<SyncTarget, 'name' | 'render'>>,
+  cluster?: ClusterInfo,
 ): string {
   const h = createHash('sha256').update(`${target.path}\0${target.namespace}\0`);
+  // A chart reads .Capabilities: after a cluster upgrade (or a new CRD) the same commit renders anew.
+  if (cluster) h.update(`${cluster.kubeVersion}\0${[...cluster.apiVersions].sort().join(',')}\0`);
   // How a path renders is part of what was read: another mode, values or release name is another render.
   if (target.render) h.update(`${target.name ?? ''}\0${JSON.stringify(target.render)}\0`);
   const files = [...snapshot.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

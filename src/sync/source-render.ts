@@ -1,6 +1,7 @@
-import type { GitAuth, SyncTarget } from '../core/types.ts';
+import type { GitAuth, SourceSnapshot, SyncTarget } from '../core/types.ts';
 import type { SourceOptions } from '../source/source.ts';
-import { TOOL_MARKERS } from '../render/detect.ts';
+import { detectMode, TOOL_MARKERS } from '../render/detect.ts';
+import type { ClusterInfo } from '../render/helm.ts';
 import type { TargetRenderOptions } from '../render/target.ts';
 import type { Kube } from '../kube/objects.ts';
 
@@ -29,6 +30,7 @@ export async function renderOptionsOf(
   kube: Kube,
   auth: SourceOptions['auth'],
   signal: AbortSignal | undefined,
+  cluster?: ClusterInfo,
 ): Promise<TargetRenderOptions> {
   const credentials: GitAuth | undefined = typeof auth === 'function' ? await auth() : auth;
   return {
@@ -38,13 +40,28 @@ export async function renderOptionsOf(
     limits: target.limits,
     spec: target.render,
     name: target.name,
-    cluster: async () => ({
-      kubeVersion: await kube.discovery.serverVersion(),
-      apiVersions: await kube.discovery.apiVersions(),
-    }),
+    cluster: cluster ? async () => cluster : () => clusterInfo(kube),
     auth: credentials,
     repoUrl: target.url,
     signal,
+  };
+}
+
+/** The cluster a target's chart is rendered for, or undefined when the target renders no chart at this commit. */
+export async function chartCluster(
+  target: SyncTarget,
+  snapshot: SourceSnapshot,
+  kube: Kube,
+): Promise<ClusterInfo | undefined> {
+  const mode = target.render?.mode ?? 'auto';
+  const resolved = mode === 'auto' ? detectMode(snapshot.files, target.path) : mode;
+  return resolved === 'helm' ? clusterInfo(kube) : undefined;
+}
+
+async function clusterInfo(kube: Kube): Promise<ClusterInfo> {
+  return {
+    kubeVersion: await kube.discovery.serverVersion(),
+    apiVersions: await kube.discovery.apiVersions(),
   };
 }
 
