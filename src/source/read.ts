@@ -9,7 +9,8 @@ const READ_BATCH = 64;
 
 /**
  * Reads the manifests under `path` at `commit`, or every file of the repository when `whole` says so (true, or
- * one of its names is directly under `path`); refuses symlinks, submodules and oversized content.
+ * one of its names is directly under `path`); refuses symlinks and submodules under `path` (outside it they
+ * are skipped) and oversized content.
  */
 export async function readFilesAt(
   store: ObjectStore,
@@ -30,6 +31,9 @@ export async function readFilesAt(
   for (let dir = pending.pop(); dir; dir = pending.pop()) {
     for (const entry of dir.entries) {
       const file = dir.prefix === '' ? entry.path : `${dir.prefix}/${entry.path}`;
+      // Outside the path (whole-repository mode) a symlink or submodule is just not read: a kustomization that
+      // needs it fails with the tool's missing-file error naming it, and every other target is unaffected.
+      if (isSpecial(entry) && !isUnder(file, at)) continue;
       refuseSpecial(entry, file);
       if (entry.type === 'tree') {
         pending.push({ prefix: file, entries: await store.objects.readTree(entry.oid) });
@@ -120,6 +124,14 @@ function refuseSpecial(entry: TreeEntry, file: string): void {
       file,
     });
   }
+}
+
+function isSpecial(entry: TreeEntry): boolean {
+  return entry.mode === '120000' || entry.type === 'commit';
+}
+
+function isUnder(file: string, dir: string): boolean {
+  return dir === '' || file === dir || file.startsWith(`${dir}/`);
 }
 
 function isManifest(name: string): boolean {

@@ -34,6 +34,30 @@ describe('fetchSource reading a commit', () => {
     );
   });
 
+  it('skips a symlink or submodule outside the path when reading the whole repository, and refuses one under it', async () => {
+    const repo = await env.server.createRepo('special-outside');
+    const gitlink = 'b'.repeat(40);
+    await repo.commit(
+      {
+        'deploy/kustomization.yaml': 'resources: []\n',
+        'other/link': { symlink: '/etc/passwd' },
+        vendor: { gitlink },
+      },
+      'unrelated specials',
+    );
+    const snapshot = await fetchSource({ ...options(repo.url), wholeRepository: true });
+    console.log(
+      'whole-repository read with specials outside the path:',
+      snapshot.files.map((f) => f.path),
+    );
+    expect(snapshot.files.map((f) => f.path)).toEqual(['deploy/kustomization.yaml']);
+    await repo.commit({ 'deploy/link.yaml': { symlink: '../other/x' } }, 'a link under the path');
+    const err = await failure({ ...options(repo.url), wholeRepository: true });
+    expect((err as Error).message).toBe(
+      'deploy/link.yaml: is a symbolic link; symlinks are not followed, commit the file',
+    );
+  });
+
   it('refuses a file over maxFileBytes, naming path and size', async () => {
     const repo = await env.server.createRepo('oversized');
     await repo.commit({ 'deploy/big.yaml': 'x'.repeat(2048), 'deploy/notes.txt': 'y'.repeat(4096) }, 'big');
