@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,23 @@ const node = (script: string, limits: Partial<Parameters<typeof runTool>[0]> = {
     maxMemoryBytes: 1 << 30,
     ...limits,
   });
+
+// A zombie (killed, not yet reaped) counts as dead: it runs nothing.
+const alive = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 8_000): Promise<T | undefined> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+    const value = await probe();
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
 
 describe('runTool', () => {
   it('returns stdout of a run that succeeds, and stderr of one that fails', async () => {
@@ -63,6 +81,32 @@ describe('runTool', () => {
       reason: 'aborted',
     });
   });
+
+  it.each(['abort', 'timeout'] as const)(
+    'kills the tool’s children with it on %s (its whole process group)',
+    async (how) => {
+      const dir = await mkdtemp(join(tmpdir(), 'kill-test-'));
+      try {
+        const pidFile = join(dir, 'pid');
+        const script = `const c = require('node:child_process').spawn('sleep', ['300'], { stdio: 'ignore' });
+          require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(c.pid)); setInterval(() => {}, 1000);`;
+        const controller = new AbortController();
+        const run = node(script, how === 'abort' ? { signal: controller.signal } : { timeoutMs: 1500 });
+        const grandchild = await waitFor(
+          async () => Number(await readFile(pidFile, 'utf8').catch(() => '')) || undefined,
+        );
+        if (grandchild === undefined) throw new Error('the tool never started its child');
+        expect(alive(grandchild)).toBe(true);
+        if (how === 'abort') controller.abort();
+        expect(await run).toMatchObject({ ok: false, reason: how === 'abort' ? 'aborted' : 'timeout' });
+        const dead = await waitFor(async () => (alive(grandchild) ? undefined : true));
+        console.log(`grandchild ${grandchild} after ${how}: ${dead ? 'gone' : 'alive'}`);
+        expect(dead).toBe(true);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('passes only the environment it is given', async () => {
     process.env.GITOPS_TEST_SECRET = 'hunter2';
