@@ -1,14 +1,12 @@
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import { ManifestError } from '../core/errors.ts';
 import { normalizeRepoPath } from '../core/paths.ts';
 import type { HelmSpec } from '../core/render-spec.ts';
 import type { SourceFile } from '../core/types.ts';
 import { CHART_FILE } from './detect.ts';
-import { runTool } from './run-tool.ts';
-import { createSandbox } from './sandbox.ts';
-import { toolError } from './tool-errors.ts';
+import { resolveInRepo } from './repo-path.ts';
+import { runInSandbox } from './run-sandbox.ts';
 import type { ToolOutput, ToolRenderOptions } from './tool-output.ts';
-import { toolBinary, toolEnv, toolVersion } from './tools.ts';
 
 /** The cluster a chart is rendered for, from discovery. */
 export interface ClusterInfo {
@@ -44,57 +42,43 @@ export async function helmTemplate(
   if (!paths.has(chartFile))
     throw new ManifestError('render', 'no Chart.yaml here: not a Helm chart', { file: chartFile });
   const valuesFiles = (options.spec?.valuesFiles ?? []).map((v) => {
-    const resolved = posix.normalize(posix.join(dir || '.', v));
-    if (posix.isAbsolute(v) || resolved === '..' || resolved.startsWith('../'))
-      throw new ManifestError('render', `values file "${v}" is outside the repository`, { file: chartFile });
+    const resolved = resolveInRepo(chartFile, dir, v, 'values file');
     if (!paths.has(resolved))
       throw new ManifestError('render', `values file "${v}" not found at this commit`, { file: resolved });
     return resolved;
   });
-  const box = await createSandbox(files, options.tempDir);
-  try {
-    const env = await toolEnv(box.dir);
-    const binary = toolBinary('helm');
-    const version = await toolVersion(binary, 'helm', env, box.dir);
-    const inline =
-      options.spec?.values &&
-      (await box.writeExtra('inline-values.json', JSON.stringify(options.spec.values)));
-    const args = [
-      'template',
-      options.spec?.releaseName ?? options.defaultReleaseName,
-      dir ? join(box.repo, dir) : box.repo,
-      '--namespace',
-      options.namespace,
-      '--include-crds',
-      '--skip-tests',
-      '--kube-version',
-      options.cluster.kubeVersion,
-      ...options.cluster.apiVersions.flatMap((v) => ['--api-versions', v]),
-      ...valuesFiles.flatMap((v) => ['--values', join(box.repo, v)]),
-      ...(inline ? ['--values', inline] : []),
-    ];
-    const outcome = await runTool({
-      binary,
-      args,
-      cwd: box.repo,
-      env,
-      ...options.limits,
-      signal: options.signal,
-    });
-    if (!outcome.ok)
-      throw toolError(outcome, {
-        what: 'helm template',
-        file: chartFile,
-        ...options.limits,
-        toRepoPaths: box.toRepoPaths,
-      });
-    return {
-      files: splitBySource(outcome.stdout.toString('utf8'), dir, chartFile),
-      renderer: { tool: 'helm', version },
-    };
-  } finally {
-    await box.dispose();
-  }
+  const { stdout, version } = await runInSandbox(
+    files,
+    {
+      tool: 'helm',
+      what: 'helm template',
+      file: chartFile,
+      args: async (box) => {
+        const inline =
+          options.spec?.values &&
+          (await box.writeExtra('inline-values.json', JSON.stringify(options.spec.values)));
+        return [
+          'template',
+          options.spec?.releaseName ?? options.defaultReleaseName,
+          dir ? join(box.repo, dir) : box.repo,
+          '--namespace',
+          options.namespace,
+          '--include-crds',
+          '--skip-tests',
+          '--kube-version',
+          options.cluster.kubeVersion,
+          ...options.cluster.apiVersions.flatMap((v) => ['--api-versions', v]),
+          ...valuesFiles.flatMap((v) => ['--values', join(box.repo, v)]),
+          ...(inline ? ['--values', inline] : []),
+        ];
+      },
+    },
+    options,
+  );
+  return {
+    files: splitBySource(stdout.toString('utf8'), dir, chartFile),
+    renderer: { tool: 'helm', version },
+  };
 }
 
 /**

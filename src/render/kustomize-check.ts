@@ -4,6 +4,7 @@ import { ManifestError } from '../core/errors.ts';
 import type { KustomizeSpec } from '../core/render-spec.ts';
 import type { SourceFile } from '../core/types.ts';
 import { kustomizationFile } from './detect.ts';
+import { resolveInRepo } from './repo-path.ts';
 
 /** What a check of the kustomizations found: the files walked and the remote hosts they reach. */
 export interface KustomizeCheck {
@@ -130,12 +131,7 @@ function resolveEntry(file: string, dir: string, entry: string, field: string): 
   // kustomize's loader GETs any http(s) path (cloud metadata included): files must come from the commit.
   if (URL_SHAPED.test(entry))
     throw fail(file, `${field}: "${entry}" is a URL; files must be in the repository, not fetched`);
-  if (posix.isAbsolute(entry) || /^[A-Za-z]:[\\/]/.test(entry))
-    throw fail(file, `${field}: absolute path "${entry}" is not allowed; use a path inside the repository`);
-  const joined = posix.normalize(posix.join(dir || '.', entry.replace(/\/+$/, '')));
-  if (joined === '..' || joined.startsWith('../'))
-    throw fail(file, `${field}: "${entry}" is outside the repository`);
-  return joined === '.' ? '' : joined;
+  return resolveInRepo(file, dir, entry, `${field}:`);
 }
 
 // kustomize's own rule: an entry that is no file or directory of the repository is a remote base.

@@ -5,10 +5,7 @@ import { gitAuthEnv, proxyExceptions } from './git-env.ts';
 import { normalizeRepoPath } from '../core/paths.ts';
 import { kustomizationFile } from './detect.ts';
 import { checkKustomizations } from './kustomize-check.ts';
-import { runTool } from './run-tool.ts';
-import { createSandbox } from './sandbox.ts';
-import { toolError } from './tool-errors.ts';
-import { toolBinary, toolEnv, toolVersion } from './tools.ts';
+import { runInSandbox } from './run-sandbox.ts';
 import type { ToolRenderOptions, ToolOutput } from './tool-output.ts';
 
 /** Options of a Kustomize build, besides the shared tool options. */
@@ -37,32 +34,23 @@ export async function kustomizeBuild(
     kustomizationFile(new Set(files.map((f) => f.path)), dir) ??
     (dir ? `${dir}/kustomization.yaml` : 'kustomization.yaml');
   const check = checkKustomizations(files, dir, options.spec);
-  const box = await createSandbox(files, options.tempDir);
-  try {
-    const env = {
-      ...(await toolEnv(box.dir, proxyExceptions(check.remoteOrigins))),
-      ...gitAuthEnv(check.remoteOrigins, options.auth, options.allowHttp === true, options.repoOrigin),
-    };
-    const binary = toolBinary('kustomize');
-    const version = await toolVersion(binary, 'kustomize', env, box.dir);
-    const outcome = await runTool({
-      binary,
-      args: ['build', dir ? join(box.repo, dir) : box.repo, '--load-restrictor', 'LoadRestrictionsRootOnly'],
-      cwd: box.repo,
-      env,
-      ...options.limits,
-      signal: options.signal,
-    });
-    if (!outcome.ok)
-      throw toolError(outcome, {
-        what: 'kustomize build',
-        file,
-        ...options.limits,
-        toRepoPaths: box.toRepoPaths,
-        remote: check.remoteOrigins.length > 0,
-      });
-    return { files: [{ path: file, content: outcome.stdout }], renderer: { tool: 'kustomize', version } };
-  } finally {
-    await box.dispose();
-  }
+  const { stdout, version } = await runInSandbox(
+    files,
+    {
+      tool: 'kustomize',
+      what: 'kustomize build',
+      file,
+      args: (box) => [
+        'build',
+        dir ? join(box.repo, dir) : box.repo,
+        '--load-restrictor',
+        'LoadRestrictionsRootOnly',
+      ],
+      noProxy: proxyExceptions(check.remoteOrigins),
+      env: gitAuthEnv(check.remoteOrigins, options.auth, options.allowHttp === true, options.repoOrigin),
+      remote: check.remoteOrigins.length > 0,
+    },
+    options,
+  );
+  return { files: [{ path: file, content: stdout }], renderer: { tool: 'kustomize', version } };
 }
