@@ -215,7 +215,28 @@ function checkPlugin(kustomization: string, content: string | Uint8Array, file: 
         `${what} used by ${kustomization} is not allowed: exec, container and Go plugins are disabled`,
       );
     }
+    for (const path of pluginPaths(value))
+      if (URL_SHAPED.test(path))
+        throw fail(
+          file,
+          `${String(value.kind)}: "${path}" is a URL; files must be in the repository, not fetched`,
+        );
   }
+}
+
+// The paths a builtin plugin's config loads (PatchTransformer path, generators' files and envs, …): the
+// restrictor confines the local ones, but kustomize's loader would GET a URL.
+function pluginPaths(config: Doc): string[] {
+  const list = (v: unknown) => (Array.isArray(v) ? (v as unknown[]) : [v]);
+  const values = [
+    config.path,
+    ...list(config.paths),
+    ...list(config.files).map((f) => (typeof f === 'string' ? f.slice(f.indexOf('=') + 1) : f)),
+    ...list(config.envs),
+    config.env,
+    ...list(config.replacements).map((r) => (r as Doc | null)?.path),
+  ];
+  return values.filter((v): v is string => typeof v === 'string');
 }
 
 function fail(file: string, message: string): ManifestError {

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kustomizeBuild } from '../../../src/render/kustomize.ts';
+import { runInSandbox } from '../../../src/render/run-sandbox.ts';
 import { DEFAULT_TOOL_LIMITS } from '../../../src/render/tools.ts';
 import { RenderToolError } from '../../../src/render/tool-errors.ts';
 import { useRenderTools } from '../../support/render-tools.ts';
@@ -36,13 +37,20 @@ describe('the render sandbox network', () => {
       'app/cm.yaml': CM,
       'app/patch.yaml': `apiVersion: builtin\nkind: PatchTransformer\nmetadata:\n  name: p\npath: ${url}\n`,
     };
-    const build = kustomizeBuild(
+    // runInSandbox, not kustomizeBuild: the check refuses this URL before kustomize runs; this is what the
+    // network block alone does with what a check might miss.
+    const build = runInSandbox(
       Object.entries(files).map(([path, text]) => ({ path, content: Buffer.from(text) })),
-      'app',
+      {
+        tool: 'kustomize',
+        what: 'kustomize build',
+        file: 'app/kustomization.yaml',
+        args: (box) => ['build', `${box.repo}/app`],
+      },
       { limits: DEFAULT_TOOL_LIMITS },
     );
     const failed = await build.then(
-      (out) => `built: ${Buffer.from(out.files[0]!.content).toString()}`,
+      (out) => `built: ${out.stdout.toString()}`,
       (err: Error) => err.message,
     );
     console.log('kustomize with a URL patch path:', failed.split('\n')[0], '| requests:', requests.length);

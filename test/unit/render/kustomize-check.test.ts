@@ -137,6 +137,22 @@ describe('checkKustomizations', () => {
     expect(check.remoteOrigins).toEqual([]);
   });
 
+  it.each([
+    ['PatchTransformer', 'path: http://169.254.169.254/latest/meta-data'],
+    ['PatchStrategicMergeTransformer', 'paths: [p.yaml, "HTTPS://evil.example/p"]'],
+    ['ConfigMapGenerator', 'files: ["k=https://evil.example/f"]'],
+    ['ReplacementTransformer', 'replacements: [{ path: "https://evil.example/r" }]'],
+  ])('refuses a URL in the config of a builtin %s, inline or in a file', (kind, body) => {
+    const config = `apiVersion: builtin\nkind: ${kind}\nmetadata:\n  name: p\n${body}\n`;
+    for (const [kustomization, extra] of [
+      [`${K}transformers: [t.yaml]\n`, { 'app/t.yaml': config }],
+      [`${K}transformers:\n  - |\n${config.replace(/^/gm, '    ')}`, {}],
+    ] as const)
+      expect(() =>
+        checkKustomizations(files({ 'app/kustomization.yaml': kustomization, ...extra }), 'app'),
+      ).toThrow(`${kind}: "`);
+  });
+
   it('treats a local directory that looks like a host name as local', () => {
     const local = files({
       'app/kustomization.yaml': `${K}resources: [example.com/base]\n`,
