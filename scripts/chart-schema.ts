@@ -52,6 +52,7 @@ const chartProperties = {
       wildcard: bool,
       verbs: { ...strings, minItems: 1 },
       rules: { type: 'array', items: rule },
+      extraRules: { type: 'array', items: rule },
     }),
   }),
   secrets: strict({ git: strings, host: strings, webhook: strings }),

@@ -66,9 +66,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- fail (printf "replicaCount is %d but config.agent.replicas.mode is \"single\": set it to \"leader\" or \"shards\" (docs/scale-out.md), or replicaCount to 1" (int .Values.replicaCount)) -}}
 {{- end -}}
 {{- if not .Values.rbac.managed.wildcard -}}
-{{- range $i, $rule := .Values.rbac.managed.rules -}}
+{{- range $key := list "rules" "extraRules" -}}
+{{- range $i, $rule := index $.Values.rbac.managed $key | default list -}}
 {{- if or (has "*" $rule.apiGroups) (has "*" $rule.resources) (has "*" ($rule.verbs | default list)) -}}
-{{- fail (printf "rbac.managed.rules[%d] grants \"*\": list the kinds the targets hold, or set rbac.managed.wildcard: true to grant everything on purpose" $i) -}}
+{{- fail (printf "rbac.managed.%s[%d] grants \"*\": list the kinds the targets hold, or set rbac.managed.wildcard: true to grant everything on purpose" $key $i) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -88,7 +90,29 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- end -}}
 
-{{/* The rules of the agent's own objects: inventory ConfigMaps, Events, Leases, and the pods and Events it reads to explain health. */}}
+{{/* The namespace of the agent's leader, member and shard Leases: config.agent.replicas.namespace, else the pod's (the release's). */}}
+{{- define "gitops-agent.leaseNamespace" -}}
+{{- ((.Values.config.agent | default dict).replicas | default dict).namespace | default .Release.Namespace -}}
+{{- end -}}
+
+{{/* The namespaces that hold the agent's Leases, as a JSON list: each target's inventoryNamespace (its sync lock, src/sync/lock.ts) and the replica Lease namespace. */}}
+{{- define "gitops-agent.leaseNamespaces" -}}
+{{- $namespaces := list (include "gitops-agent.leaseNamespace" .) -}}
+{{- range $t := .Values.config.targets -}}
+{{- $ns := $t.namespace | default "default" -}}
+{{- $namespaces = append $namespaces ($t.inventoryNamespace | default $ns) -}}
+{{- end -}}
+{{- toJson (uniq $namespaces) -}}
+{{- end -}}
+
+{{/* The rules of the agent's Leases (sync locks, leader, members, shards), granted only in the Lease namespaces. */}}
+{{- define "gitops-agent.leaseRules" -}}
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
+  verbs: [get, list, create, update, delete]
+{{- end -}}
+
+{{/* The rules of the agent's own objects besides Leases: inventory ConfigMaps, Events, and the pods and Events it reads to explain health. */}}
 {{- define "gitops-agent.ownRules" -}}
 - apiGroups: [""]
   resources: [configmaps]
@@ -99,9 +123,6 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create]
-- apiGroups: [coordination.k8s.io]
-  resources: [leases]
-  verbs: [get, list, create, update, delete]
 {{- end -}}
 
 {{/* The rules of the managed kinds: everything when rbac.managed.wildcard, else rbac.managed.rules with the default verbs. */}}
@@ -111,7 +132,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   resources: ["*"]
   verbs: ["*"]
 {{- else -}}
-{{- range .Values.rbac.managed.rules }}
+{{- range concat .Values.rbac.managed.rules (.Values.rbac.managed.extraRules | default list) }}
 - apiGroups: {{ toJson .apiGroups }}
   resources: {{ toJson .resources }}
   verbs: {{ toJson (.verbs | default $.Values.rbac.managed.verbs) }}

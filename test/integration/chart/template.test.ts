@@ -75,6 +75,10 @@ describe('helm lint and helm template of charts/gitops-agent', () => {
       'ClusterRoleBinding',
       'ConfigMap',
       'Deployment',
+      'Role',
+      'Role',
+      'RoleBinding',
+      'RoleBinding',
       'Service',
       'ServiceAccount',
     ]);
@@ -104,6 +108,48 @@ describe('helm lint and helm template of charts/gitops-agent', () => {
     expect(config.agent.cacheDir).toBe(c.volumeMounts.find((m: Json) => m.name === 'cache').mountPath);
     expect(config.targets[0]!.target).toMatchObject({ name: 'web', path: 'apps/web', namespace: 'web' });
     expect(everyRule(docs).flatMap((r) => [...r.apiGroups, ...r.resources, ...r.verbs])).not.toContain('*');
+    // Leases only by Roles in the release namespace and the target's (its inventory's), Secrets nowhere.
+    const resources = (d: Json) => (d.rules as Json[]).flatMap((r) => r.resources as string[]);
+    expect(resources(byKind(docs, 'ClusterRole')[0]!)).not.toContain('leases');
+    expect(byKind(docs, 'Role').map((r) => [r.metadata.namespace, resources(r).join(',')])).toEqual([
+      ['agents', 'leases'],
+      ['web', 'leases'],
+    ]);
+    expect(everyRule(docs).flatMap((r) => r.resources)).not.toContain('secrets');
+  });
+
+  it('grants Leases in each inventoryNamespace and the replicas namespace, and Secrets only through extraRules', async () => {
+    const docs = await template({
+      rbac: {
+        managed: { extraRules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'patch'] }] },
+      },
+      config: {
+        agent: { replicas: { mode: 'leader', namespace: 'leases' } },
+        targets: [
+          { ...target, inventoryNamespace: 'inventories' },
+          { name: 'api', repo: target.repo, namespace: 'api' },
+        ],
+      },
+    });
+    expect(
+      byKind(docs, 'Role')
+        .map((r) => r.metadata.namespace)
+        .sort(),
+    ).toEqual(['api', 'inventories', 'leases']);
+    expect(byKind(docs, 'RoleBinding').map((b) => b.roleRef.name)).toEqual(
+      Array(3).fill('rel-gitops-agent-leases'),
+    );
+    expect(byKind(docs, 'ClusterRole')[0]!.rules).toContainEqual({
+      apiGroups: [''],
+      resources: ['secrets'],
+      verbs: ['get', 'patch'],
+    });
+    expect(
+      await rejected({
+        rbac: { managed: { extraRules: [{ apiGroups: [''], resources: ['*'] }] } },
+        config: { targets: [target] },
+      }),
+    ).toContain('rbac.managed.extraRules[0] grants "*"');
   });
 
   it('renders non-default values: namespaced Roles, leader replicas with a PDB, ServiceMonitor, Ingress, Secret files', async () => {
