@@ -59,6 +59,7 @@ const chartProperties = {
   env: list,
   cache: strict({ sizeLimit: quantity, medium: { enum: ['', 'Memory'] } }),
   resources: object,
+  render: strict({ maxMemory: quantity, agentMemory: quantity }),
   probes: strict({
     liveness: strict({
       periodSeconds: { type: 'integer', minimum: 1 },

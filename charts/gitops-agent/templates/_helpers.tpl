@@ -59,8 +59,52 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- toYaml (dict "agent" $agent "targets" .Values.config.targets) -}}
 {{- end -}}
 
+{{/* Bytes of a Kubernetes quantity (list QUANTITY "value.name"): whole numbers with an optional k, M, G, T, Ki, Mi, Gi or Ti. */}}
+{{- define "gitops-agent.bytes" -}}
+{{- $q := index . 0 -}}
+{{- if or (kindIs "float64" $q) (kindIs "int64" $q) (kindIs "int" $q) -}}
+{{- $q = int64 $q | toString -}}
+{{- end -}}
+{{- $q = toString $q -}}
+{{- if not (regexMatch "^[0-9]+(k|M|G|T|Ki|Mi|Gi|Ti)?$" $q) -}}
+{{- fail (printf "%s is %q: give a whole number of bytes, optionally with k, M, G, T, Ki, Mi, Gi or Ti" (index . 1) $q) -}}
+{{- end -}}
+{{- $digits := regexFind "^[0-9]+" $q -}}
+{{- $units := dict "" 1 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 -}}
+{{- mul (int64 $digits) (get $units (trimPrefix $digits $q)) -}}
+{{- end -}}
+
+{{/* The agent's concurrency: config.agent.concurrency, else the agent's default 4. */}}
+{{- define "gitops-agent.concurrency" -}}
+{{- (.Values.config.agent | default dict).concurrency | default 4 | int64 -}}
+{{- end -}}
+
+{{/* Fails the render when concurrency renders at their memory cap, plus the agent's own memory, exceed the container's memory limit (the pod would be OOM-killed instead of one render failing). */}}
+{{- define "gitops-agent.validateMemory" -}}
+{{- $limit := ((.Values.resources | default dict).limits | default dict).memory -}}
+{{- if $limit -}}
+{{- $limitBytes := include "gitops-agent.bytes" (list $limit "resources.limits.memory") | int64 -}}
+{{- $cap := include "gitops-agent.bytes" (list .Values.render.maxMemory "render.maxMemory") | int64 -}}
+{{- $capFrom := printf "render.maxMemory %v" .Values.render.maxMemory -}}
+{{- range $t := .Values.config.targets -}}
+{{- $own := ((($t.render | default dict).limits | default dict).maxMemoryBytes | default 0) | int64 -}}
+{{- if gt $own $cap -}}
+{{- $cap = $own -}}
+{{- $capFrom = printf "target %s render.limits.maxMemoryBytes %d" $t.name $own -}}
+{{- end -}}
+{{- end -}}
+{{- $agent := include "gitops-agent.bytes" (list .Values.render.agentMemory "render.agentMemory") | int64 -}}
+{{- $concurrency := include "gitops-agent.concurrency" . | int64 -}}
+{{- $need := add (mul $concurrency $cap) $agent -}}
+{{- if gt $need $limitBytes -}}
+{{- fail (printf "resources.limits.memory %v is below what the agent may use: config.agent.concurrency %d × the render memory cap (%s) + render.agentMemory %v = %d MiB; raise the limit, or lower render.maxMemory, the targets' maxMemoryBytes or the concurrency" $limit $concurrency $capFrom .Values.render.agentMemory (div $need 1048576)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Fails the render on values that would install a broken or over-privileged agent; the messages name the value. */}}
 {{- define "gitops-agent.validate" -}}
+{{- include "gitops-agent.validateMemory" . -}}
 {{- $mode := ((.Values.config.agent | default dict).replicas | default dict).mode | default "single" -}}
 {{- if and (gt (int .Values.replicaCount) 1) (eq $mode "single") -}}
 {{- fail (printf "replicaCount is %d but config.agent.replicas.mode is \"single\": set it to \"leader\" or \"shards\" (docs/scale-out.md), or replicaCount to 1" (int .Values.replicaCount)) -}}

@@ -100,7 +100,9 @@ describe('helm lint and helm template of charts/gitops-agent', () => {
       capabilities: { drop: ['ALL'] },
     });
     expect([c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path]).toEqual(['/healthz', '/readyz']);
-    expect(c.resources.limits.memory).toBe('512Mi');
+    expect(c.resources.limits.memory).toBe('1Gi');
+    // 4 renders at 160 MiB each + 384 MiB for the agent fit in 1 GiB: a hostile render fails, not the pod.
+    expect(c.env).toContainEqual({ name: 'GITOPS_AGENT_RENDER_MEMORY', value: String(160 * 2 ** 20) });
     expect(c.env.map((e: Json) => e.name)).toContain('POD_NAMESPACE');
     expect(pod.volumes.find((v: Json) => v.name === 'cache').emptyDir).toBeDefined();
     // The file in the ConfigMap is one the agent itself accepts, with the cache on the emptyDir.
@@ -226,6 +228,41 @@ describe('helm lint and helm template of charts/gitops-agent', () => {
     expect(
       await rejected({ rbac: { scope: 'namespaced', namespaces: ['api'] }, config: { targets: [target] } }),
     ).toContain('config.targets[0] (web): namespace "web" is not in rbac.namespaces');
+  });
+
+  it('fits the renders in the memory limit: concurrency × render cap + agent memory, or the render fails', async () => {
+    const env = async (values: Json) =>
+      byKind(await template(values), 'Deployment')[0]!.spec.template.spec.containers[0].env as Json[];
+    expect(
+      await env({
+        resources: { limits: { memory: '2G' } },
+        render: { maxMemory: 400_000_000, agentMemory: '400M' },
+        config: { targets: [target] },
+      }),
+    ).toContainEqual({ name: 'GITOPS_AGENT_RENDER_MEMORY', value: '400000000' });
+    // No memory limit: nothing to fit in, the cap still applies.
+    expect(await env({ resources: { limits: {} }, config: { targets: [target] } })).toContainEqual({
+      name: 'GITOPS_AGENT_RENDER_MEMORY',
+      value: String(160 * 2 ** 20),
+    });
+    expect(
+      await rejected({ resources: { limits: { memory: '512Mi' } }, config: { targets: [target] } }),
+    ).toContain(
+      'resources.limits.memory 512Mi is below what the agent may use: config.agent.concurrency 4 × the render memory cap (render.maxMemory 160Mi) + render.agentMemory 384Mi = 1024 MiB',
+    );
+    expect(
+      await rejected({
+        config: { agent: { concurrency: 8 }, targets: [target] },
+      }),
+    ).toContain('config.agent.concurrency 8 ×');
+    expect(
+      await rejected({
+        config: { targets: [{ ...target, render: { limits: { maxMemoryBytes: 2 ** 30 } } }] },
+      }),
+    ).toContain('(target web render.limits.maxMemoryBytes 1073741824)');
+    expect(await rejected({ render: { maxMemory: '1.5Gi' }, config: { targets: [target] } })).toContain(
+      'render.maxMemory is "1.5Gi": give a whole number of bytes',
+    );
   });
 
   it('grants everything only when asked: rbac.managed.wildcard', async () => {
