@@ -58,6 +58,7 @@ const chartProperties = {
   secrets: strict({ git: strings, host: strings, webhook: strings }),
   env: list,
   cache: strict({ sizeLimit: quantity, medium: { enum: ['', 'Memory'] } }),
+  tmp: strict({ sizeLimit: quantity }),
   resources: object,
   render: strict({ maxMemory: quantity, agentMemory: quantity }),
   probes: strict({

@@ -102,9 +102,20 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- end -}}
 
+{{/* Fails the render when /tmp cannot hold concurrency renders' copies of a repository (64 MiB each, the source limit) plus 128 MiB for remote bases and Helm's caches. */}}
+{{- define "gitops-agent.validateTmp" -}}
+{{- $size := include "gitops-agent.bytes" (list .Values.tmp.sizeLimit "tmp.sizeLimit") | int64 -}}
+{{- $concurrency := include "gitops-agent.concurrency" . | int64 -}}
+{{- $need := add (mul $concurrency 67108864) 134217728 -}}
+{{- if lt $size $need -}}
+{{- fail (printf "tmp.sizeLimit %v is below config.agent.concurrency %d × 64 MiB (a repository copy per render) + 128 MiB = %d MiB: raise it" .Values.tmp.sizeLimit $concurrency (div $need 1048576)) -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Fails the render on values that would install a broken or over-privileged agent; the messages name the value. */}}
 {{- define "gitops-agent.validate" -}}
 {{- include "gitops-agent.validateMemory" . -}}
+{{- include "gitops-agent.validateTmp" . -}}
 {{- $mode := ((.Values.config.agent | default dict).replicas | default dict).mode | default "single" -}}
 {{- if and (gt (int .Values.replicaCount) 1) (eq $mode "single") -}}
 {{- fail (printf "replicaCount is %d but config.agent.replicas.mode is \"single\": set it to \"leader\" or \"shards\" (docs/scale-out.md), or replicaCount to 1" (int .Values.replicaCount)) -}}

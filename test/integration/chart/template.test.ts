@@ -105,6 +105,8 @@ describe('helm lint and helm template of charts/gitops-agent', () => {
     expect(c.env).toContainEqual({ name: 'GITOPS_AGENT_RENDER_MEMORY', value: String(160 * 2 ** 20) });
     expect(c.env.map((e: Json) => e.name)).toContain('POD_NAMESPACE');
     expect(pod.volumes.find((v: Json) => v.name === 'cache').emptyDir).toBeDefined();
+    // /tmp holds a repository copy (up to 64 MiB) per concurrent render, and remote bases.
+    expect(pod.volumes.find((v: Json) => v.name === 'tmp').emptyDir).toEqual({ sizeLimit: '512Mi' });
     // The file in the ConfigMap is one the agent itself accepts, with the cache on the emptyDir.
     const config = parseAgentConfig(configOf(docs), 'rendered agent.yaml');
     expect(config.agent.cacheDir).toBe(c.volumeMounts.find((m: Json) => m.name === 'cache').mountPath);
@@ -262,6 +264,22 @@ describe('helm lint and helm template of charts/gitops-agent', () => {
     ).toContain('(target web render.limits.maxMemoryBytes 1073741824)');
     expect(await rejected({ render: { maxMemory: '1.5Gi' }, config: { targets: [target] } })).toContain(
       'render.maxMemory is "1.5Gi": give a whole number of bytes',
+    );
+  });
+
+  it('sizes /tmp from tmp.sizeLimit, and refuses one too small for concurrency repository copies', async () => {
+    const tmp = async (values: Json) =>
+      byKind(await template(values), 'Deployment')[0]!.spec.template.spec.volumes.find(
+        (v: Json) => v.name === 'tmp',
+      ).emptyDir as Json;
+    expect(await tmp({ tmp: { sizeLimit: '2Gi' }, config: { targets: [target] } })).toEqual({
+      sizeLimit: '2Gi',
+    });
+    expect(
+      await tmp({ tmp: { sizeLimit: '192Mi' }, config: { agent: { concurrency: 1 }, targets: [target] } }),
+    ).toEqual({ sizeLimit: '192Mi' });
+    expect(await rejected({ tmp: { sizeLimit: '256Mi' }, config: { targets: [target] } })).toContain(
+      'tmp.sizeLimit 256Mi is below config.agent.concurrency 4 × 64 MiB (a repository copy per render) + 128 MiB = 384 MiB',
     );
   });
 
