@@ -27,6 +27,10 @@ LABEL org.opencontainers.image.title="gitops-agent" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.source="https://github.com/gitops-agent/gitops-agent" \
       org.opencontainers.image.licenses="Apache-2.0"
+# git (and the CAs it verifies HTTPS with) for the remote kustomize bases a target allows: kustomize runs git.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --gid 10001 agent && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin agent
 COPY --from=tools /out/helm /out/kustomize /usr/local/bin/
 COPY --from=app /app /app

@@ -26,6 +26,14 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/app\/bin\/gitops-agent\.mjs"\]$/m);
   });
 
+  it('installs git and ca-certificates for remote kustomize bases, without recommends, and drops the apt lists', async () => {
+    const dockerfile = await text('Dockerfile');
+    const install = /apt-get install -y --no-install-recommends ([^\\\n]+)/.exec(dockerfile);
+    expect(install?.[1]?.trim().split(' ')).toEqual(expect.arrayContaining(['git', 'ca-certificates']));
+    // The lists are removed in the same layer, so the image does not keep them.
+    expect(dockerfile).toMatch(/--no-install-recommends [^\n]*\n && rm -rf \/var\/lib\/apt\/lists\/\*$/m);
+  });
+
   it('copies only files .dockerignore lets into the build context', async () => {
     const allowed = (await text('.dockerignore'))
       .split('\n')
