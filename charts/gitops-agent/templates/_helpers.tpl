@@ -133,6 +133,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if not .Values.rbac.namespaces -}}
 {{- fail "rbac.scope is \"namespaced\" but rbac.namespaces is empty: list the namespaces the targets use" -}}
 {{- end -}}
+{{- $leases := include "gitops-agent.leaseNamespace" . -}}
+{{- if not (has $leases (append .Values.rbac.namespaces .Release.Namespace)) -}}
+{{- fail (printf "config.agent.replicas.namespace %q is neither the release namespace %q nor in rbac.namespaces %v, so the namespaced RBAC would not let the agent take its Leases there" $leases .Release.Namespace .Values.rbac.namespaces) -}}
+{{- end -}}
 {{- range $i, $t := .Values.config.targets -}}
 {{- $ns := $t.namespace | default "default" -}}
 {{- $inv := $t.inventoryNamespace | default $ns -}}

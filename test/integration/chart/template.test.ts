@@ -164,7 +164,7 @@ describe('helm lint and helm template of charts/gitops-agent', () => {
       serviceMonitor: { enabled: true },
       ingress: { enabled: true, host: 'agent.example.com' },
       config: {
-        agent: { cluster: 'prod', listen: '0.0.0.0:8080', replicas: { mode: 'leader' } },
+        agent: { cluster: 'prod', listen: '0.0.0.0:8080', replicas: { mode: 'leader', namespace: 'api' } },
         targets: [
           { ...target, auth: { tokenFile: '/var/run/secrets/gitops-agent/git/acme-git/token' } },
           { name: 'api', repo: target.repo, namespace: 'api', interval: '5m' },
@@ -230,6 +230,14 @@ describe('helm lint and helm template of charts/gitops-agent', () => {
     expect(
       await rejected({ rbac: { scope: 'namespaced', namespaces: ['api'] }, config: { targets: [target] } }),
     ).toContain('config.targets[0] (web): namespace "web" is not in rbac.namespaces');
+    expect(
+      await rejected({
+        rbac: { scope: 'namespaced', namespaces: ['web'] },
+        config: { agent: { replicas: { namespace: 'elsewhere' } }, targets: [target] },
+      }),
+    ).toContain(
+      'config.agent.replicas.namespace "elsewhere" is neither the release namespace "default" nor in rbac.namespaces [web]',
+    );
   });
 
   it('fits the renders in the memory limit: concurrency × render cap + agent memory, or the render fails', async () => {
