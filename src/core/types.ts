@@ -185,6 +185,10 @@ export interface SyncTarget {
   adopt?: boolean;
   /** Overrides of the limits that bound one sync's memory; unset fields keep the defaults. */
   limits?: TargetLimits;
+  /** Seconds the whole sync may take before it stops, failed and retryable. Default 1200. */
+  syncTimeoutSeconds?: number;
+  /** Seconds one stage (except health, bounded by healthTimeoutSeconds) may take. Default 600. */
+  stageTimeoutSeconds?: number;
 }
 
 /** Per-target limits; each guards the agent's memory, none refuses what the API server accepts. */

@@ -28,9 +28,12 @@ export class Kube {
     this.discovery = discovery ?? new Discovery(client);
   }
 
-  /** A view for one run: its own request counts and stop signal, sharing connection and discovery cache. */
-  forRun(signal?: AbortSignal): Kube {
-    return new Kube(this.client.view({ signal }), this.discovery);
+  /**
+   * A view for one run: its own request counts, stop signal and deadline (see KubeClient.view), sharing
+   * connection, circuit and discovery cache.
+   */
+  forRun(signal?: AbortSignal, deadline?: () => AbortSignal | undefined): Kube {
+    return new Kube(this.client.view({ signal, deadline }), this.discovery);
   }
 
   /** Connects with a kubeconfig file, or the default chain when none is given. */

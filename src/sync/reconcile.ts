@@ -62,7 +62,7 @@ export async function reconcile(
         cacheDir: deps.cacheDir,
         auth: deps.auth,
         target: target.name,
-        signal: options.signal,
+        signal: run.signal,
         ...target.limits,
       }),
     );
