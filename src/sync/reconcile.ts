@@ -2,6 +2,7 @@ import type { ChangeSetEntry, Plan, SyncResult, SyncTarget } from '../core/types
 import type { SyncListener } from './events.ts';
 import { Run } from './run.ts';
 import { renderCached, renderKey, type RenderCache } from './render-cache.ts';
+import { DiskRenderCache } from './render-disk.ts';
 import { PART_OF_LABEL, withPartOf } from '../core/applyset.ts';
 import { FIELD_MANAGER } from '../core/ownership.ts';
 import { fetchSource, type SourceOptions } from '../source/source.ts';
@@ -27,7 +28,10 @@ export interface ReconcileDeps {
   /** Agent version, written to the inventory's tooling annotation. */
   version: string;
   onEvent?: SyncListener;
-  /** The target's last render; an unchanged set of files under the path is not parsed again. */
+  /**
+   * The target's last render; an unchanged set of files under the path is not parsed again. Default: one
+   * kept on disk in `cacheDir` (DiskRenderCache), for callers that sync once per process.
+   */
   renderCache?: RenderCache;
 }
 
@@ -67,14 +71,17 @@ export async function reconcile(
       }),
     );
     run.result.commit = snapshot.commit;
-    const rendered = await run.stage('render', () =>
-      renderCached(deps.renderCache, renderKey(snapshot, target), () =>
-        render(snapshot, {
-          path: target.path,
-          defaultNamespace: target.namespace,
-          scopeOf: kube.discovery.scopeOf,
-          limits: target.limits,
-        }),
+    const rendered = await run.stage('render', async () =>
+      renderCached(
+        deps.renderCache ?? (await DiskRenderCache.open(deps.cacheDir, target, deps.version)),
+        renderKey(snapshot, target),
+        () =>
+          render(snapshot, {
+            path: target.path,
+            defaultNamespace: target.namespace,
+            scopeOf: kube.discovery.scopeOf,
+            limits: target.limits,
+          }),
       ),
     );
     if (rendered.reused) deps.onEvent?.({ type: 'render-reused', commit: snapshot.commit });
