@@ -69,6 +69,8 @@ export interface SourceSnapshot {
   files: SourceFile[];
   /** Whether the remote ref had moved since the cache last saw it (a fetch was needed). */
   fetched: boolean;
+  /** The commit was the caller's `known` one: `files` were not read and are empty. */
+  unread?: boolean;
 }
 
 /** A desired object with the place in Git it came from. */

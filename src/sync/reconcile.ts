@@ -58,6 +58,9 @@ export async function reconcile(
   const run = new Run(target, deps, options.signal);
   const { kube } = run;
   try {
+    const disk = deps.renderCache
+      ? undefined
+      : await DiskRenderCache.open(deps.cacheDir, target, deps.version);
     const snapshot = await run.stage('source', () =>
       fetchSource({
         url: target.url,
@@ -67,14 +70,15 @@ export async function reconcile(
         auth: deps.auth,
         target: target.name,
         signal: run.signal,
+        known: disk?.known,
         ...target.limits,
       }),
     );
     run.result.commit = snapshot.commit;
-    const rendered = await run.stage('render', async () =>
+    const rendered = await run.stage('render', () =>
       renderCached(
-        deps.renderCache ?? (await DiskRenderCache.open(deps.cacheDir, target, deps.version)),
-        renderKey(snapshot, target),
+        deps.renderCache ?? disk,
+        disk ? disk.keyOf(snapshot, target) : renderKey(snapshot, target),
         () =>
           render(snapshot, {
             path: target.path,

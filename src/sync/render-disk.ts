@@ -2,57 +2,71 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Manifest, SyncTarget } from '../core/types.ts';
-import type { RenderCache } from './render-cache.ts';
+import type { Manifest, SourceSnapshot, SyncTarget } from '../core/types.ts';
+import { AgentError } from '../core/errors.ts';
+import { renderKey, type RenderCache } from './render-cache.ts';
 
 // Bumped whenever the file layout or what a render produces for the same files changes.
-const FORMAT = 'render-v1';
+const FORMAT = 'render-v2';
+
+interface Stored {
+  key: string;
+  commit: string;
+  body: string;
+}
 
 /**
  * A RenderCache kept on disk in the Git cache directory, for callers that run one sync per process (the CLI,
  * a CronJob): the next sync of unchanged files reads the last render back instead of parsing every file
  * again, which was most of a no-op sync's CPU (1,000 objects: 345 ms of 400 ms). One file per target, its
- * name hashed from everything a render depends on besides the files (target, path, namespace, limits, agent
- * version); its first line is the render key (renderKey: the files' content), the rest the manifests as
- * JSON, parsed only when the key matches. Written with mode 0600, as it holds what the cached clone holds.
- * Only successful renders are stored; a manifest error is re-found by rendering.
+ * name hashed from the whole target and the agent version, so it holds one setting's render; its first line
+ * is the render key (renderKey: the files' content) and the commit the files were read at, the rest the
+ * manifests as JSON, parsed only when used. While the ref still points at that commit the source stage does
+ * not even read the files (`known`; 10,000 files took 1.2 s). Written with mode 0600, as it holds what the
+ * cached clone holds. Only successful renders are stored; a manifest error is found again by rendering.
  */
 export class DiskRenderCache implements RenderCache {
   readonly #file: string;
-  #stored: { key: string; body: string } | undefined;
+  #stored: Stored | undefined;
   #last: RenderCache['last'];
+  #commit: string | undefined;
 
-  private constructor(file: string, stored: { key: string; body: string } | undefined) {
+  private constructor(file: string, stored: Stored | undefined) {
     this.#file = file;
     this.#stored = stored;
   }
 
   /** Opens the cache file of one target; a missing or unreadable file is an empty cache. */
-  static async open(
-    cacheDir: string,
-    target: Pick<SyncTarget, 'name' | 'url' | 'path' | 'namespace' | 'limits'>,
-    version: string,
-  ): Promise<DiskRenderCache> {
+  static async open(cacheDir: string, target: SyncTarget, version: string): Promise<DiskRenderCache> {
     const id = createHash('sha256')
-      .update(
-        JSON.stringify([
-          FORMAT,
-          version,
-          target.name,
-          target.url,
-          target.path,
-          target.namespace,
-          target.limits,
-        ]),
-      )
-      .digest('hex')
-      .slice(0, 32);
-    const file = join(cacheDir, 'renders', `${id}.json`);
+      .update(JSON.stringify([FORMAT, version, target]))
+      .digest('hex');
+    const file = join(cacheDir, 'renders', `${id.slice(0, 32)}.json`);
     const text = await readFile(file, 'utf8').catch(() => undefined);
     const newline = text?.indexOf('\n') ?? -1;
-    const stored =
-      text && newline > 0 ? { key: text.slice(0, newline), body: text.slice(newline + 1) } : undefined;
+    const [key, commit] = text && newline > 0 ? text.slice(0, newline).split('\t') : [];
+    const stored = text && key && commit ? { key, commit, body: text.slice(newline + 1) } : undefined;
     return new DiskRenderCache(file, stored);
+  }
+
+  /** The commit the stored render's files were read at, for the source stage's `known`. */
+  get known(): string | undefined {
+    return this.#stored?.commit;
+  }
+
+  /**
+   * The render key of a snapshot (remembering its commit for the render to be stored): that of the stored
+   * render when the source stage left the files unread, as they are the stored render's commit's.
+   */
+  keyOf(snapshot: SourceSnapshot, target: Pick<SyncTarget, 'path' | 'namespace'>): string {
+    this.#commit = snapshot.commit;
+    if (!snapshot.unread) return renderKey(snapshot, target);
+    // Unreachable unless the source stage broke its promise; rendering no files would prune everything.
+    if (this.#stored?.commit !== snapshot.commit)
+      throw new AgentError('render', `commit ${snapshot.commit} was not read and has no stored render`, {
+        retryable: true,
+      });
+    return this.#stored.key;
   }
 
   /** The last render: set in this process, else the stored one, whose manifests are parsed on first use. */
@@ -73,11 +87,13 @@ export class DiskRenderCache implements RenderCache {
   set last(value: RenderCache['last']) {
     this.#last = value;
     this.#stored = undefined;
-    if (!value || 'error' in value) return;
+    if (!value || 'error' in value || !this.#commit) return;
     try {
       mkdirSync(join(this.#file, '..'), { recursive: true, mode: 0o700 });
       const tmp = `${this.#file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-      writeFileSync(tmp, `${value.key}\n${JSON.stringify(value.manifests)}`, { mode: 0o600 });
+      writeFileSync(tmp, `${value.key}\t${this.#commit}\n${JSON.stringify(value.manifests)}`, {
+        mode: 0o600,
+      });
       renameSync(tmp, this.#file);
     } catch {
       // A cache that cannot be written only costs the next sync a render.
