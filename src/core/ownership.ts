@@ -106,8 +106,12 @@ function isIndex(k: string): boolean {
   return /^(0|[1-9]\d*)$/.test(k) && Number(k) < 4294967295;
 }
 
-// Most strings need no escaping; JSON.stringify is called only for those that do.
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+// Most strings need no escaping (no quote, backslash, control character or surrogate); JSON.stringify
+// quotes the others.
 function quote(s: string): string {
-  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+  }
+  return `"${s}"`;
 }
