@@ -7,7 +7,7 @@ import { AgentError } from '../core/errors.ts';
 import { renderKey, type RenderCache } from './render-cache.ts';
 
 // Bumped whenever the file layout or what a render produces for the same files changes.
-const FORMAT = 'render-v2';
+const FORMAT = 'render-v3';
 
 interface Stored {
   key: string;
@@ -21,7 +21,7 @@ interface Stored {
  * again, which was most of a no-op sync's CPU (1,000 objects: 345 ms of 400 ms). One file per target, its
  * name hashed from the whole target and the agent version, so it holds one setting's render; its first line
  * is the render key (renderKey: the files' content) and the commit the files were read at, the rest the
- * manifests as JSON, parsed only when used. While the ref still points at that commit the source stage does
+ * render (manifests) as JSON. While the ref still points at that commit the source stage does
  * not even read the files (`known`; 10,000 files took 1.2 s). Written with mode 0600, as it holds what the
  * cached clone holds. Only successful renders are stored; a manifest error is found again by rendering.
  */
@@ -58,7 +58,7 @@ export class DiskRenderCache implements RenderCache {
    * The render key of a snapshot (remembering its commit for the render to be stored): that of the stored
    * render when the source stage left the files unread, as they are the stored render's commit's.
    */
-  keyOf(snapshot: SourceSnapshot, target: Pick<SyncTarget, 'path' | 'namespace'>): string {
+  keyOf(snapshot: SourceSnapshot, target: SyncTarget): string {
     this.#commit = snapshot.commit;
     if (!snapshot.unread) return renderKey(snapshot, target);
     // Unreachable unless the source stage broke its promise; rendering no files would prune everything.
@@ -69,18 +69,15 @@ export class DiskRenderCache implements RenderCache {
     return this.#stored.key;
   }
 
-  /** The last render: set in this process, else the stored one, whose manifests are parsed on first use. */
+  /**
+   * The last render: set in this process, else the stored one (everything but the key is stored, so any
+   * field a render entry carries comes back). A mismatched key costs this parse, but a render follows anyway.
+   */
   get last(): RenderCache['last'] {
     if (this.#last || !this.#stored) return this.#last;
     const { key, body } = this.#stored;
-    let manifests: Manifest[] | undefined;
-    return {
-      key,
-      get manifests(): Manifest[] {
-        manifests ??= JSON.parse(body) as Manifest[];
-        return manifests;
-      },
-    };
+    this.#last = { ...(JSON.parse(body) as { manifests: Manifest[] }), key };
+    return this.#last;
   }
 
   /** Remembers a render; a successful one is also written to disk (atomically: a temp file, then renamed). */
@@ -91,7 +88,8 @@ export class DiskRenderCache implements RenderCache {
     try {
       mkdirSync(join(this.#file, '..'), { recursive: true, mode: 0o700 });
       const tmp = `${this.#file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-      writeFileSync(tmp, `${value.key}\t${this.#commit}\n${JSON.stringify(value.manifests)}`, {
+      const { key, ...entry } = value;
+      writeFileSync(tmp, `${key}\t${this.#commit}\n${JSON.stringify(entry)}`, {
         mode: 0o600,
       });
       renameSync(tmp, this.#file);
