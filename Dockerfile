@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # The gitops-agent image: Node 24, the production dependencies only, kustomize and helm built from their Go
-# modules at the versions the tests use (test/tools/versions.sh), a non-root user, and the agent as PID 1
-# (it handles SIGTERM itself: stops taking work, lets syncs in flight stop, releases its Leases, exits 0).
+# modules at the versions the tests use (test/tools/versions.sh), git, a non-root user, and tini as PID 1 in
+# front of the agent (which handles the SIGTERM tini forwards: stops taking work, lets syncs in flight stop,
+# releases its Leases, exits 0).
 #   docker build --build-arg VERSION=$(node -p 'require("./package.json").version') -t gitops-agent .
 
 # kustomize and helm, built by the same script and pins as the tests' binaries.
@@ -27,6 +28,11 @@ LABEL org.opencontainers.image.title="gitops-agent" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.source="https://github.com/gitops-agent/gitops-agent" \
       org.opencontainers.image.licenses="Apache-2.0"
+# git (and the CAs it verifies HTTPS with) for the remote kustomize bases a target allows: kustomize runs git.
+# tini as PID 1 reaps what the render tools' killed process groups orphan, which node as PID 1 never waits for.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git ca-certificates tini \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --gid 10001 agent && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin agent
 COPY --from=tools /out/helm /out/kustomize /usr/local/bin/
 COPY --from=app /app /app
@@ -37,6 +43,6 @@ ENV NODE_ENV=production \
     GITOPS_AGENT_KUSTOMIZE=/usr/local/bin/kustomize
 USER 10001:10001
 EXPOSE 9090
-# Exec form: node is PID 1 and receives SIGTERM itself, no shell in between.
-ENTRYPOINT ["node", "/app/bin/gitops-agent.mjs"]
+# Exec form, no shell in between: tini forwards SIGTERM to node and exits with node's exit code.
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/bin/gitops-agent.mjs"]
 CMD ["run", "--config", "/etc/gitops-agent/agent.yaml"]

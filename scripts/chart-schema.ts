@@ -52,12 +52,15 @@ const chartProperties = {
       wildcard: bool,
       verbs: { ...strings, minItems: 1 },
       rules: { type: 'array', items: rule },
+      extraRules: { type: 'array', items: rule },
     }),
   }),
   secrets: strict({ git: strings, host: strings, webhook: strings }),
   env: list,
   cache: strict({ sizeLimit: quantity, medium: { enum: ['', 'Memory'] } }),
+  tmp: strict({ sizeLimit: quantity }),
   resources: object,
+  render: strict({ maxMemory: quantity, agentMemory: quantity }),
   probes: strict({
     liveness: strict({
       periodSeconds: { type: 'integer', minimum: 1 },

@@ -100,6 +100,8 @@ const targetSchema = z.strictObject({
   force: z.boolean().default(true),
   healthTimeoutSeconds: z.number().min(0).default(120),
   healthFailureGraceSeconds: z.number().min(0).default(120),
+  syncTimeoutSeconds: z.number().gt(0).optional(),
+  stageTimeoutSeconds: z.number().gt(0).optional(),
   adopt: z.boolean().default(false),
   prune: z
     .strictObject({
@@ -247,6 +249,8 @@ export function parseAgentConfig(text: string, file = 'config'): AgentConfig {
         force: t.force,
         healthTimeoutSeconds: t.healthTimeoutSeconds,
         healthFailureGraceSeconds: t.healthFailureGraceSeconds,
+        syncTimeoutSeconds: t.syncTimeoutSeconds,
+        stageTimeoutSeconds: t.stageTimeoutSeconds,
         adopt: t.adopt,
         prune: t.prune,
         ...(t.render ? { render: t.render } : {}),

@@ -43,6 +43,8 @@ Sync behaviour:
   --no-force                 fail on field-manager conflicts instead of taking the fields over
   --health-timeout SECONDS   how long to wait for health after applying; 0 skips (default: 120)
   --health-failure-grace S   a workload whose new pods stay blocked this long is Failed (default: 120)
+  --sync-timeout SECONDS     stop the whole sync, failed and retryable, after this long (default: 1200)
+  --stage-timeout SECONDS    the same for any one stage but health                (default: 600)
   --full                     dry-run every object, even ones the inventory proves unchanged
   --adopt                    take over objects that belong to another target's ApplySet
   --lock-timeout SECONDS     wait this long for another sync of the target to finish; 0 refuses (default: 60)
@@ -92,6 +94,8 @@ export function parseCli(argv: string[]): CliArgs {
       'no-force': { type: 'boolean' },
       'health-timeout': { type: 'string' },
       'health-failure-grace': { type: 'string' },
+      'sync-timeout': { type: 'string' },
+      'stage-timeout': { type: 'string' },
       full: { type: 'boolean' },
       adopt: { type: 'boolean' },
       'lock-timeout': { type: 'string' },

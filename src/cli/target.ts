@@ -39,6 +39,8 @@ const FILE_KEYS = new Set([
   'adopt',
   'limits',
   'render',
+  'syncTimeoutSeconds',
+  'stageTimeoutSeconds',
 ]);
 
 const LIMIT_KEYS: readonly (keyof TargetLimits)[] = [
@@ -101,6 +103,12 @@ export async function resolveTarget(values: Values): Promise<ResolvedTarget> {
       },
       ...(file.limits === undefined ? {} : { limits: parseLimits(file.limits) }),
       ...renderFromCli(values, file.render),
+      ...deadline(values['sync-timeout'] ?? file.syncTimeoutSeconds, 'sync-timeout', 'syncTimeoutSeconds'),
+      ...deadline(
+        values['stage-timeout'] ?? file.stageTimeoutSeconds,
+        'stage-timeout',
+        'stageTimeoutSeconds',
+      ),
     },
     auth: {
       tokenFile: (values['token-file'] as string | undefined) ?? fileAuth.tokenFile,
@@ -108,6 +116,18 @@ export async function resolveTarget(values: Values): Promise<ResolvedTarget> {
       username: (values.username as string | undefined) ?? fileAuth.username,
     },
   };
+}
+
+// Unset deadlines are left out, so the engine's defaults (src/sync/deadline.ts) apply.
+function deadline(
+  value: unknown,
+  flag: string,
+  key: 'syncTimeoutSeconds' | 'stageTimeoutSeconds',
+): Partial<SyncTarget> {
+  if (value === undefined) return {};
+  const seconds = Number(value);
+  if (!(seconds > 0)) throw new Error(`${flag} must be a number of seconds above 0`);
+  return { [key]: seconds };
 }
 
 // Limits come from the config file only: they are per target, and a flag per limit would crowd the CLI.

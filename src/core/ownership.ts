@@ -51,13 +51,67 @@ export function hashJson(value: unknown): string {
   return createHash('sha256').update(stableStringify(value)).digest('base64url').slice(0, 22);
 }
 
-/** JSON.stringify with object keys sorted, so equal values hash equally. */
+/**
+ * JSON.stringify with object keys sorted, so equal values hash equally. Byte for byte what
+ * `JSON.stringify(value, sortingReplacer)` gives for JSON data (inventories store hashes of it), written out
+ * because the replacer copied every object: a tenth of a 10,000-object no-op's CPU.
+ */
 export function stableStringify(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        )
-      : v,
-  );
+  // As JSON.stringify, undefined for a value it leaves out (its type says string, as JSON.stringify's does).
+  return write(value) as string;
+}
+
+// undefined where JSON.stringify leaves the value out (undefined, functions, symbols).
+function write(v: unknown): string | undefined {
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'string':
+      return quote(v);
+    case 'boolean':
+    case 'number':
+      return JSON.stringify(v);
+    case 'object':
+      break;
+    case 'bigint':
+      return JSON.stringify(v); // throws, as JSON.stringify does
+    default:
+      return undefined;
+  }
+  const o = v as { toJSON?: () => unknown };
+  if (typeof o.toJSON === 'function') return write(o.toJSON());
+  if (Array.isArray(v)) return `[${v.map((x: unknown) => write(x) ?? 'null').join(',')}]`;
+  const keys = Object.keys(v as object).sort(keyOrder);
+  let out = '';
+  for (const k of keys) {
+    const s = write((v as Record<string, unknown>)[k]);
+    if (s === undefined) continue;
+    out += `${out ? ',' : ''}${quote(k)}:${s}`;
+  }
+  return `{${out}}`;
+}
+
+// The order Object.fromEntries of sorted entries enumerates: integer-like keys first, ascending by number
+// (ECMAScript OrdinaryOwnPropertyKeys), then the others by code unit.
+function keyOrder(a: string, b: string): number {
+  const ia = isIndex(a);
+  const ib = isIndex(b);
+  if (ia !== ib) return ia ? -1 : 1;
+  if (ia) return Number(a) - Number(b);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function isIndex(k: string): boolean {
+  const c = k.charCodeAt(0);
+  if (!(c >= 48 && c <= 57)) return false;
+  return /^(0|[1-9]\d*)$/.test(k) && Number(k) < 4294967295;
+}
+
+// Most strings need no escaping (no quote, backslash, control character or surrogate); JSON.stringify
+// quotes the others.
+function quote(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+  }
+  return `"${s}"`;
 }

@@ -71,6 +71,8 @@ export interface SourceSnapshot {
   files: SourceFile[];
   /** Whether the remote ref had moved since the cache last saw it (a fetch was needed). */
   fetched: boolean;
+  /** The commit was the caller's `known` one: `files` were not read and are empty. */
+  unread?: boolean;
 }
 
 /** A desired object with the place in Git it came from. */
@@ -189,6 +191,10 @@ export interface SyncTarget {
   limits?: TargetLimits;
   /** How the path is rendered (docs/render.md). Default `{ mode: 'auto' }`. */
   render?: RenderSpec;
+  /** Seconds the whole sync may take before it stops, failed and retryable. Default 1200. */
+  syncTimeoutSeconds?: number;
+  /** Seconds one stage (except health, bounded by healthTimeoutSeconds) may take. Default 600. */
+  stageTimeoutSeconds?: number;
 }
 
 /** Per-target limits; each guards the agent's memory, none refuses what the API server accepts. */

@@ -1,7 +1,16 @@
 import https from 'node:https';
 import http from 'node:http';
 import { loadConnection, type Connection } from './config.ts';
-import { KubeApiError, errorFromResponse } from './errors.ts';
+import { KubeApiError, KubeRefusedError, errorFromResponse } from './errors.ts';
+import {
+  circuitOpen,
+  deadlineCut,
+  networkError,
+  reasonOf,
+  throwIfAborted,
+  throwIfPastDeadline,
+} from './refusals.ts';
+import { CircuitBreaker, DEFAULT_CIRCUIT_OPTIONS } from './circuit.ts';
 
 /** Options of the API client. */
 export interface KubeClientOptions {
@@ -11,6 +20,10 @@ export interface KubeClientOptions {
   timeoutMs: number;
   /** User-Agent sent with every request. Default `gitops-agent`. */
   userAgent: string;
+  /** Requests in a row without an answer (timeout, refused or reset connection) that open the circuit. Default 3. */
+  circuitThreshold: number;
+  /** How long an open circuit fails every request at once before one probe may pass, in ms. Default 15000. */
+  circuitCooldownMs: number;
 }
 
 /** Defaults of KubeClientOptions. */
@@ -18,6 +31,8 @@ export const DEFAULT_KUBE_CLIENT_OPTIONS: Readonly<KubeClientOptions> = {
   concurrency: 16,
   timeoutMs: 30_000,
   userAgent: 'gitops-agent',
+  circuitThreshold: DEFAULT_CIRCUIT_OPTIONS.threshold,
+  circuitCooldownMs: DEFAULT_CIRCUIT_OPTIONS.cooldownMs,
 };
 
 /** A request to the API server: the verb label is what the request counters count. */
@@ -32,6 +47,17 @@ export interface KubeRequest {
   accept?: string;
   /** Aborts the request if it is still waiting for a connection slot; see KubeClient.view. */
   signal?: AbortSignal;
+}
+
+/** Options of a view: see KubeClient.view. */
+export interface KubeViewOptions {
+  /** After it, no new request is sent; one in flight finishes. Default none. */
+  signal?: AbortSignal;
+  /**
+   * Read at every request: once the signal it returns is aborted, requests in flight are cut off and new
+   * ones refused, with the abort reason's message. Default none.
+   */
+  deadline?: () => AbortSignal | undefined;
 }
 
 /** A successful answer: HTTP status and parsed JSON body. */
@@ -52,6 +78,7 @@ interface Shared {
   inFlight: number;
   waiting: (() => void)[];
   observers: RequestObserver[];
+  circuit: CircuitBreaker;
 }
 
 // Delegated auth options are re-read this often so rotating exec credentials are picked up.
@@ -71,19 +98,26 @@ export class KubeClient {
   readonly #shared: Shared;
   readonly #parent: KubeClient | undefined;
   readonly #signal: AbortSignal | undefined;
+  readonly #deadline: (() => AbortSignal | undefined) | undefined;
 
-  private constructor(shared: Shared, parent?: KubeClient, signal?: AbortSignal) {
+  private constructor(shared: Shared, parent?: KubeClient, view: KubeViewOptions = {}) {
     this.server = shared.conn.server;
     this.#shared = shared;
     this.#parent = parent;
-    this.#signal = signal;
+    this.#signal = view.signal;
+    this.#deadline = view.deadline;
   }
 
   /** Loads a kubeconfig file, or the default chain (KUBECONFIG, ~/.kube/config, in-cluster) when none is given. */
   static load(kubeconfig: string | undefined, options: Partial<KubeClientOptions> = {}): KubeClient {
+    const merged = { ...DEFAULT_KUBE_CLIENT_OPTIONS, ...options };
     return new KubeClient({
       conn: loadConnection(kubeconfig),
-      options: { ...DEFAULT_KUBE_CLIENT_OPTIONS, ...options },
+      options: merged,
+      circuit: new CircuitBreaker({
+        threshold: merged.circuitThreshold,
+        cooldownMs: merged.circuitCooldownMs,
+      }),
       agent: undefined,
       delegated: undefined,
       inFlight: 0,
@@ -95,10 +129,11 @@ export class KubeClient {
   /**
    * A view for one run: same connection and in-flight limit, its own request counts (also added to this
    * client's), and a signal after which it sends no new request. A request already sent is let finish, so
-   * the object in flight is written or not, never cut off mid-answer.
+   * the object in flight is written or not, never cut off mid-answer. A deadline, in contrast, cuts off
+   * what is in flight: a frozen API server never answers.
    */
-  view(opts: { signal?: AbortSignal } = {}): KubeClient {
-    return new KubeClient(this.#shared, this, opts.signal);
+  view(opts: KubeViewOptions = {}): KubeClient {
+    return new KubeClient(this.#shared, this, opts);
   }
 
   /** Adds an observer of every request's verb and status (for metrics); it must not throw. */
@@ -110,21 +145,44 @@ export class KubeClient {
   async request(req: KubeRequest): Promise<KubeResponse> {
     const verb = req.verb ?? req.method;
     const signal = req.signal ?? this.#signal;
+    const deadline = this.#deadline?.();
     this.#count(verb, req.method);
     throwIfAborted(signal, req);
+    throwIfPastDeadline(deadline, req);
     await this.#acquire(signal, req);
     let status = 0;
+    let probe = false;
     try {
-      const res = await this.#send(req, await this.#requestOptions());
+      throwIfPastDeadline(deadline, req);
+      probe = this.#admit(req);
+      const res = await this.#send(req, await this.#requestOptions(), deadline);
       status = res.status;
+      this.#shared.circuit.answered();
       return res;
     } catch (err) {
       if (err instanceof KubeApiError) status = err.status;
+      this.#record(err, req, probe);
       throw err;
     } finally {
       this.#release();
       for (const o of this.#shared.observers) o(verb, status);
     }
+  }
+
+  // Refuses the request at once while the circuit is open; true when it is the probe of a cooled-down circuit.
+  #admit(req: KubeRequest): boolean {
+    const verdict = this.#shared.circuit.admit();
+    if (verdict.pass) return verdict.probe;
+    throw circuitOpen(req, this.server, this.#shared.options.circuitThreshold, verdict);
+  }
+
+  #record(err: unknown, req: KubeRequest, probe: boolean): void {
+    const circuit = this.#shared.circuit;
+    if (err instanceof KubeRefusedError || (err instanceof KubeApiError && err.reason === 'Aborted')) {
+      if (probe) circuit.probeAbandoned();
+    } else if (err instanceof KubeApiError && err.status === 0) {
+      circuit.unanswered(err.message.slice(`${req.method} ${req.path}: `.length));
+    } else if (err instanceof KubeApiError) circuit.answered();
   }
 
   /** Closes kept-alive sockets. */
@@ -181,7 +239,11 @@ export class KubeClient {
     return opts;
   }
 
-  #send(req: KubeRequest, base: https.RequestOptions): Promise<KubeResponse> {
+  #send(
+    req: KubeRequest,
+    base: https.RequestOptions,
+    deadline: AbortSignal | undefined,
+  ): Promise<KubeResponse> {
     const url = new URL(this.server + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const headers: Record<string, string | number> = {
@@ -194,6 +256,8 @@ export class KubeClient {
       headers['Content-Length'] = Buffer.byteLength(req.body);
     }
     const mod = url.protocol === 'http:' ? http : https;
+    let cut: (() => void) | undefined;
+    const circuit = this.#shared.circuit.signal;
     return new Promise<KubeResponse>((resolve, reject) => {
       const r = mod.request(
         url,
@@ -201,9 +265,7 @@ export class KubeClient {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', (e) =>
-            reject(new KubeApiError(0, 'NetworkError', `${req.method} ${req.path}: ${e.message}`)),
-          );
+          res.on('error', (e) => reject(networkError(req, e)));
           res.on('end', () => {
             const status = res.statusCode ?? 0;
             const text = Buffer.concat(chunks).toString('utf8');
@@ -221,10 +283,22 @@ export class KubeClient {
       r.on('timeout', () =>
         r.destroy(new Error(`no answer within ${this.#shared.options.timeoutMs} ms from ${this.server}`)),
       );
-      r.on('error', (e) =>
-        reject(new KubeApiError(0, 'NetworkError', `${req.method} ${req.path}: ${e.message}`)),
-      );
+      r.on('error', (e) => reject(networkError(req, e)));
+      cut = () =>
+        r.destroy(
+          deadline?.aborted
+            ? deadlineCut(req, deadline)
+            : circuitOpen(req, this.server, this.#shared.options.circuitThreshold, {
+                cause: reasonOf(circuit),
+              }),
+        );
+      deadline?.addEventListener('abort', cut, { once: true });
+      circuit.addEventListener('abort', cut, { once: true });
       r.end(req.body);
+    }).finally(() => {
+      if (!cut) return;
+      deadline?.removeEventListener('abort', cut);
+      circuit.removeEventListener('abort', cut);
     });
   }
 
@@ -247,9 +321,4 @@ export class KubeClient {
     if (next) next();
     else this.#shared.inFlight--;
   }
-}
-
-function throwIfAborted(signal: AbortSignal | undefined, req: KubeRequest): void {
-  if (signal?.aborted)
-    throw new KubeApiError(0, 'Aborted', `${req.method} ${req.path}: not sent, the run was stopped`);
 }

@@ -87,3 +87,30 @@ export function isRetryable(err: unknown): boolean {
   if (err.status === 409) return !isFieldManagerConflict(err);
   return TRANSIENT_REASONS.has(err.reason) || err.status === 429 || err.status >= 500;
 }
+
+/** Stable codes of the requests the client refused or cut off itself, without an answer from the server. */
+export type KubeRefusalCode = 'KUBE_CIRCUIT_OPEN' | 'KUBE_DEADLINE';
+
+/**
+ * A request the client did not send or stopped waiting for: the circuit to the API server is open
+ * (`KUBE_CIRCUIT_OPEN`), or the sync's or stage's deadline passed (`KUBE_DEADLINE`). Always retryable; the
+ * message names the request's object path.
+ */
+export class KubeRefusedError extends KubeApiError {
+  readonly code: KubeRefusalCode;
+  readonly method: string;
+  readonly path: string;
+  readonly retryable = true;
+
+  constructor(code: KubeRefusalCode, req: { method: string; path: string }, why: string) {
+    super(
+      0,
+      code === 'KUBE_CIRCUIT_OPEN' ? 'CircuitOpen' : 'DeadlineExceeded',
+      `${req.method} ${req.path}: ${why}`,
+    );
+    this.name = 'KubeRefusedError';
+    this.code = code;
+    this.method = req.method;
+    this.path = req.path;
+  }
+}

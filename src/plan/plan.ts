@@ -101,16 +101,17 @@ async function planOne(
   const rec = inventory.members.get(key);
   if (alreadyRan(desired, labelled, rec, base.desiredHash))
     return { ...base, action: 'unchanged', validated: true, ran: true };
+  const liveOwnedHash = labelled && ownedHash(labelled, options.fieldManager);
   if (
     labelled &&
     !options.full &&
     rec?.uid === labelled.metadata.uid &&
     rec?.desiredHash === base.desiredHash &&
     rec?.ownedHash !== undefined &&
-    rec.ownedHash === ownedHash(labelled, options.fieldManager) &&
+    rec.ownedHash === liveOwnedHash &&
     !needsMigration(labelled, options.fieldManager)
   ) {
-    return { ...base, live: labelled, action: 'unchanged', validated: true };
+    return { ...base, live: labelled, liveOwnedHash, action: 'unchanged', validated: true };
   }
   let dry;
   try {
@@ -225,7 +226,8 @@ function slim(e: PlanEntry, fieldManager: string): PlanEntry {
   const { data: _d, binaryData: _b, stringData: _s, ...rest } = e.live;
   const { managedFields, ...metadata } = e.live.metadata;
   const live = { ...rest, metadata: e.migrate ? { ...metadata, managedFields } : metadata } as KubeObject;
-  return { ...e, live, liveOwnedHash: ownedHash(e.live, fieldManager) };
+  // The fast path hashed the live object already; the others are hashed here.
+  return { ...e, live, liveOwnedHash: e.liveOwnedHash ?? ownedHash(e.live, fieldManager) };
 }
 
 interface Arriving {

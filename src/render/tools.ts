@@ -3,12 +3,24 @@ import { join } from 'node:path';
 import type { ToolLimits } from '../core/render-spec.ts';
 import { runTool } from './run-tool.ts';
 
-/** Defaults of ToolLimits. */
+/** Defaults of ToolLimits; the memory cap is the agent-wide one of renderMemoryDefault. */
 export const DEFAULT_TOOL_LIMITS: Readonly<Required<ToolLimits>> = {
   timeoutMs: 60_000,
   maxOutputBytes: 64 << 20,
-  maxMemoryBytes: 1024 ** 3,
+  maxMemoryBytes: renderMemoryDefault(),
 };
+
+/** The default memory cap of a render: `$GITOPS_AGENT_RENDER_MEMORY` bytes (the chart sets it to fit its memory limit), else 1 GiB. */
+export function renderMemoryDefault(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.GITOPS_AGENT_RENDER_MEMORY;
+  if (text === undefined || text === '') return 1024 ** 3;
+  const bytes = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(bytes) || bytes < 1)
+    throw new RangeError(
+      `GITOPS_AGENT_RENDER_MEMORY must be a positive whole number of bytes, got "${text}"`,
+    );
+  return bytes;
+}
 
 /** The binary of a tool: `$GITOPS_AGENT_KUSTOMIZE` / `$GITOPS_AGENT_HELM`, else the name, looked up on PATH. */
 export function toolBinary(tool: 'kustomize' | 'helm', env: NodeJS.ProcessEnv = process.env): string {

@@ -27,6 +27,11 @@ export interface SourceOptions {
    * `../base`, env files and templates. Default false.
    */
   wholeRepository?: boolean | readonly string[];
+  /**
+   * A commit whose files under `path` the caller still has what it needs of (its last render): when the ref
+   * still points at it, the files are not read again and the snapshot says `unread`. Default none.
+   */
+  known?: string;
   /** Stops the fetch when aborted, with an error saying so; the deadline `timeoutMs` applies as well. */
   signal?: AbortSignal;
   /** Deadline for all network requests of one call, in milliseconds. */

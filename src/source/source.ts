@@ -76,8 +76,10 @@ export async function fetchSource(options: SourceOptions): Promise<SourceSnapsho
         objects = await ObjectReader.open(repo.gitdir);
       }
       const store = { gitdir: repo.gitdir, objects };
+      const snapshot = { url, ref: options.ref, commit: result.commit, fetched: result.fetched };
+      if (options.known === result.commit) return { ...snapshot, files: [], unread: true };
       const files = await readFilesAt(store, result.commit, options.path, limits, options.wholeRepository);
-      return { url, ref: options.ref, commit: result.commit, files, fetched: result.fetched };
+      return { ...snapshot, files };
     } catch (err) {
       // A damaged cache would fail every later call the same way, so it is dropped and cloned anew next time.
       if (isCacheFailure(err, false)) await rm(dir, { recursive: true, force: true });

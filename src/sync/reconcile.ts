@@ -2,6 +2,7 @@ import type { ChangeSetEntry, Plan, SyncResult, SyncTarget } from '../core/types
 import type { SyncListener } from './events.ts';
 import { Run } from './run.ts';
 import { renderCached, renderKey, type RenderCache } from './render-cache.ts';
+import { DiskRenderCache } from './render-disk.ts';
 import { PART_OF_LABEL, withPartOf } from '../core/applyset.ts';
 import { FIELD_MANAGER } from '../core/ownership.ts';
 import { fetchSource, type SourceOptions } from '../source/source.ts';
@@ -28,7 +29,10 @@ export interface ReconcileDeps {
   /** Agent version, written to the inventory's tooling annotation. */
   version: string;
   onEvent?: SyncListener;
-  /** The target's last render; an unchanged set of files under the path is not parsed again. */
+  /**
+   * The target's last render; an unchanged set of files under the path is not parsed again. Default: one
+   * kept on disk in `cacheDir` (DiskRenderCache), for callers that sync once per process.
+   */
   renderCache?: RenderCache;
 }
 
@@ -55,15 +59,21 @@ export async function reconcile(
   const run = new Run(target, deps, options.signal);
   const { kube } = run;
   try {
+    const disk = deps.renderCache
+      ? undefined
+      : await DiskRenderCache.open(deps.cacheDir, target, deps.version);
     const snapshot = await run.stage('source', () =>
-      fetchSource(sourceOptionsOf(target, deps, options.signal)),
+      fetchSource({ ...sourceOptionsOf(target, deps, run.signal), known: disk?.known }),
     );
     run.result.commit = snapshot.commit;
     deps.onEvent?.({ type: 'source-resolved', commit: snapshot.commit });
     const rendered = await run.stage('render', async () => {
       const cluster = await chartCluster(target, snapshot, kube);
-      return renderCached(deps.renderCache, renderKey(snapshot, target, cluster), async () =>
-        renderTarget(snapshot, await renderOptionsOf(target, kube, deps.auth, options.signal, cluster)),
+      return renderCached(
+        deps.renderCache ?? disk,
+        disk ? disk.keyOf(snapshot, target, cluster) : renderKey(snapshot, target, cluster),
+        async () =>
+          renderTarget(snapshot, await renderOptionsOf(target, kube, deps.auth, run.signal, cluster)),
       );
     });
     run.result.renderer = rendered.renderer;

@@ -5,11 +5,12 @@ import { FIELD_MANAGER } from '../core/ownership.ts';
 import { isRetryable } from '../kube/errors.ts';
 import { redact } from '../source/auth.ts';
 import type { Kube } from '../kube/objects.ts';
+import { Deadlines, untilAborted } from './deadline.ts';
 
 /**
  * Bookkeeping of one reconcile: its own view of the API client (so its request counts are its own even when
- * other targets sync at the same time), its stop signal, stage timings, the changes applied so far and the
- * result being built.
+ * other targets sync at the same time), its stop signal and deadlines, stage timings, the changes applied so
+ * far and the result being built.
  */
 export class Run {
   readonly result: SyncResult;
@@ -19,12 +20,17 @@ export class Run {
   readonly #deps: ReconcileDeps;
   readonly #signal: AbortSignal | undefined;
   readonly #applied: ChangeSetEntry[] = [];
+  readonly #deadlines: Deadlines;
   #current: Stage = 'source';
 
   constructor(target: SyncTarget, deps: ReconcileDeps, signal?: AbortSignal) {
     this.#deps = deps;
     this.#signal = signal;
-    this.kube = deps.kube.forRun(signal);
+    this.#deadlines = new Deadlines({
+      syncTimeoutSeconds: target.syncTimeoutSeconds,
+      stageTimeoutSeconds: target.stageTimeoutSeconds,
+    });
+    this.kube = deps.kube.forRun(signal, () => this.#deadlines.signal);
     this.saveOpts = { fieldManager: FIELD_MANAGER, version: deps.version };
     this.result = {
       target: target.name,
@@ -39,15 +45,22 @@ export class Run {
     };
   }
 
-  /** Runs one stage, timing it; a stopped run starts no further stage. */
+  /** Stops work that is not an API request (a Git fetch): the caller's signal or a passed deadline. */
+  get signal(): AbortSignal {
+    const deadline = this.#deadlines.signal;
+    return this.#signal ? AbortSignal.any([this.#signal, deadline]) : deadline;
+  }
+
+  /** Runs one stage, timing it, and ends it with a DeadlineError at its deadline; a stopped run starts no further stage. */
   async stage<T>(stage: Stage, fn: () => Promise<T>): Promise<T> {
     this.#current = stage;
     if (this.#signal?.aborted)
       throw new AgentError(stage, `stopped before ${stage}`, { retryable: true, cause: this.#signal.reason });
+    const deadline = this.#deadlines.enter(stage);
     this.#deps.onEvent?.({ type: 'stage-start', stage });
     const start = performance.now();
     try {
-      return await fn();
+      return await untilAborted(fn(), deadline);
     } finally {
       // A failing stage took time too; without it a failed sync reported "in 0.0s ()".
       const ms = Math.round(performance.now() - start);
@@ -63,6 +76,7 @@ export class Run {
   }
 
   finish(outcome: SyncResult['outcome'], changes: ChangeSetEntry[]): SyncResult {
+    this.#deadlines.close();
     this.result.outcome = outcome;
     this.result.changes = changes;
     this.result.requests = Object.fromEntries(

@@ -117,27 +117,44 @@ describe('helm install of charts/gitops-agent (cluster RBAC)', () => {
     ]);
     await kubectl(['get', 'clusterrole,clusterrolebinding', release.fullname]);
 
-    // No more than that: nothing beyond the agent's own objects and the listed kinds, and no privilege verbs.
+    // No more than that: nothing beyond the agent's own objects and the listed kinds, and no privilege verbs;
+    // Leases only in the release and inventory namespaces (not kube-system's leader Leases), no Secrets by default.
     const as = `system:serviceaccount:${release.namespace}:${release.fullname}`;
+    const all = ['-A'];
+    const kubeSystem = ['-n', 'kube-system'];
     const denied = [
-      ['update', 'deployments.apps'],
-      ['create', 'pods'],
-      ['create', 'pods', '--subresource=exec'],
-      ['get', 'nodes'],
-      ['create', 'clusterroles.rbac.authorization.k8s.io'],
-      ['bind', 'clusterroles.rbac.authorization.k8s.io'],
-      ['escalate', 'roles.rbac.authorization.k8s.io'],
-      ['impersonate', 'serviceaccounts'],
-      ['create', 'serviceaccounts', '--subresource=token'],
-      ['get', 'customresourcedefinitions.apiextensions.k8s.io'],
-    ];
-    const answers = await Promise.all(
-      denied.map(
-        async ([verb, resource, ...flags]) =>
-          `${verb} ${resource}: ${await canI(as, verb!, resource!, ['-A', ...flags])}`,
+      ['update', 'deployments.apps', all],
+      ['create', 'pods', all],
+      ['create', 'pods', [...all, '--subresource=exec']],
+      ['get', 'nodes', all],
+      ['create', 'clusterroles.rbac.authorization.k8s.io', all],
+      ['bind', 'clusterroles.rbac.authorization.k8s.io', all],
+      ['escalate', 'roles.rbac.authorization.k8s.io', all],
+      ['impersonate', 'serviceaccounts', all],
+      ['create', 'serviceaccounts', [...all, '--subresource=token']],
+      ['get', 'customresourcedefinitions.apiextensions.k8s.io', all],
+      ['get', 'leases.coordination.k8s.io', all],
+      ['update', 'leases.coordination.k8s.io', all],
+      ['update', 'leases.coordination.k8s.io', kubeSystem],
+      ['delete', 'leases.coordination.k8s.io', kubeSystem],
+      ['create', 'leases.coordination.k8s.io', kubeSystem],
+      ['get', 'secrets', all],
+      ['list', 'secrets', all],
+      ['delete', 'secrets', ['-n', appNs.name]],
+    ] as const;
+    const answer = async (verb: string, resource: string, scope: readonly string[]) =>
+      `${verb} ${resource} ${scope.join(' ')}: ${await canI(as, verb, resource, [...scope])}`;
+    const answers = await Promise.all(denied.map(([verb, resource, scope]) => answer(verb, resource, scope)));
+    expect(answers.filter((a) => !a.endsWith(': no'))).toEqual([]);
+    // …and the Leases it does need: the leader Lease in the release namespace, the sync lock in the inventory's.
+    const granted = await Promise.all(
+      [release.namespace, appNs.name].flatMap((ns) =>
+        ['get', 'create', 'update', 'delete'].map((verb) =>
+          answer(verb, 'leases.coordination.k8s.io', ['-n', ns]),
+        ),
       ),
     );
-    expect(answers.filter((a) => !a.endsWith(': no'))).toEqual([]);
+    expect(granted.filter((a) => !a.endsWith(': yes'))).toEqual([]);
 
     const { agent } = await runAsRelease(release, defer);
     await agent.waitForLog('the first sync', syncDone(appNs.name, 'synced'), { timeoutMs: 90_000 });
@@ -229,6 +246,15 @@ describe('helm install of charts/gitops-agent (cluster RBAC)', () => {
       `app.kubernetes.io/instance=${release.name}`,
     ]);
     expect(cluster).toEqual([]);
+    const leaseRoles = await items([
+      'get',
+      'role,rolebinding',
+      '-n',
+      appNs.name,
+      '-l',
+      `app.kubernetes.io/instance=${release.name}`,
+    ]);
+    expect(leaseRoles).toEqual([]);
     expect(await getLive('configmap', 'other', appNs.name)).toBeDefined();
     expect(await getLive('configmap', `gitops-agent.${appNs.name}`, appNs.name)).toBeDefined();
   });

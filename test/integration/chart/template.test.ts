@@ -75,6 +75,10 @@ describe('helm lint and helm template of charts/gitops-agent', () => {
       'ClusterRoleBinding',
       'ConfigMap',
       'Deployment',
+      'Role',
+      'Role',
+      'RoleBinding',
+      'RoleBinding',
       'Service',
       'ServiceAccount',
     ]);
@@ -96,14 +100,60 @@ describe('helm lint and helm template of charts/gitops-agent', () => {
       capabilities: { drop: ['ALL'] },
     });
     expect([c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path]).toEqual(['/healthz', '/readyz']);
-    expect(c.resources.limits.memory).toBe('512Mi');
+    expect(c.resources.limits.memory).toBe('1Gi');
+    // 4 renders at 160 MiB each + 384 MiB for the agent fit in 1 GiB: a hostile render fails, not the pod.
+    expect(c.env).toContainEqual({ name: 'GITOPS_AGENT_RENDER_MEMORY', value: String(160 * 2 ** 20) });
     expect(c.env.map((e: Json) => e.name)).toContain('POD_NAMESPACE');
     expect(pod.volumes.find((v: Json) => v.name === 'cache').emptyDir).toBeDefined();
+    // /tmp holds a repository copy (up to 64 MiB) per concurrent render, and remote bases.
+    expect(pod.volumes.find((v: Json) => v.name === 'tmp').emptyDir).toEqual({ sizeLimit: '512Mi' });
     // The file in the ConfigMap is one the agent itself accepts, with the cache on the emptyDir.
     const config = parseAgentConfig(configOf(docs), 'rendered agent.yaml');
     expect(config.agent.cacheDir).toBe(c.volumeMounts.find((m: Json) => m.name === 'cache').mountPath);
     expect(config.targets[0]!.target).toMatchObject({ name: 'web', path: 'apps/web', namespace: 'web' });
     expect(everyRule(docs).flatMap((r) => [...r.apiGroups, ...r.resources, ...r.verbs])).not.toContain('*');
+    // Leases only by Roles in the release namespace and the target's (its inventory's), Secrets nowhere.
+    const resources = (d: Json) => (d.rules as Json[]).flatMap((r) => r.resources as string[]);
+    expect(resources(byKind(docs, 'ClusterRole')[0]!)).not.toContain('leases');
+    expect(byKind(docs, 'Role').map((r) => [r.metadata.namespace, resources(r).join(',')])).toEqual([
+      ['agents', 'leases'],
+      ['web', 'leases'],
+    ]);
+    expect(everyRule(docs).flatMap((r) => r.resources)).not.toContain('secrets');
+  });
+
+  it('grants Leases in each inventoryNamespace and the replicas namespace, and Secrets only through extraRules', async () => {
+    const docs = await template({
+      rbac: {
+        managed: { extraRules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'patch'] }] },
+      },
+      config: {
+        agent: { replicas: { mode: 'leader', namespace: 'leases' } },
+        targets: [
+          { ...target, inventoryNamespace: 'inventories' },
+          { name: 'api', repo: target.repo, namespace: 'api' },
+        ],
+      },
+    });
+    expect(
+      byKind(docs, 'Role')
+        .map((r) => r.metadata.namespace)
+        .sort(),
+    ).toEqual(['api', 'inventories', 'leases']);
+    expect(byKind(docs, 'RoleBinding').map((b) => b.roleRef.name)).toEqual(
+      Array(3).fill('rel-gitops-agent-leases'),
+    );
+    expect(byKind(docs, 'ClusterRole')[0]!.rules).toContainEqual({
+      apiGroups: [''],
+      resources: ['secrets'],
+      verbs: ['get', 'patch'],
+    });
+    expect(
+      await rejected({
+        rbac: { managed: { extraRules: [{ apiGroups: [''], resources: ['*'] }] } },
+        config: { targets: [target] },
+      }),
+    ).toContain('rbac.managed.extraRules[0] grants "*"');
   });
 
   it('renders non-default values: namespaced Roles, leader replicas with a PDB, ServiceMonitor, Ingress, Secret files', async () => {
@@ -114,7 +164,7 @@ describe('helm lint and helm template of charts/gitops-agent', () => {
       serviceMonitor: { enabled: true },
       ingress: { enabled: true, host: 'agent.example.com' },
       config: {
-        agent: { cluster: 'prod', listen: '0.0.0.0:8080', replicas: { mode: 'leader' } },
+        agent: { cluster: 'prod', listen: '0.0.0.0:8080', replicas: { mode: 'leader', namespace: 'api' } },
         targets: [
           { ...target, auth: { tokenFile: '/var/run/secrets/gitops-agent/git/acme-git/token' } },
           { name: 'api', repo: target.repo, namespace: 'api', interval: '5m' },
@@ -180,6 +230,65 @@ describe('helm lint and helm template of charts/gitops-agent', () => {
     expect(
       await rejected({ rbac: { scope: 'namespaced', namespaces: ['api'] }, config: { targets: [target] } }),
     ).toContain('config.targets[0] (web): namespace "web" is not in rbac.namespaces');
+    expect(
+      await rejected({
+        rbac: { scope: 'namespaced', namespaces: ['web'] },
+        config: { agent: { replicas: { namespace: 'elsewhere' } }, targets: [target] },
+      }),
+    ).toContain(
+      'config.agent.replicas.namespace "elsewhere" is neither the release namespace "default" nor in rbac.namespaces [web]',
+    );
+  });
+
+  it('fits the renders in the memory limit: concurrency × render cap + agent memory, or the render fails', async () => {
+    const env = async (values: Json) =>
+      byKind(await template(values), 'Deployment')[0]!.spec.template.spec.containers[0].env as Json[];
+    expect(
+      await env({
+        resources: { limits: { memory: '2G' } },
+        render: { maxMemory: 400_000_000, agentMemory: '400M' },
+        config: { targets: [target] },
+      }),
+    ).toContainEqual({ name: 'GITOPS_AGENT_RENDER_MEMORY', value: '400000000' });
+    // No memory limit: nothing to fit in, the cap still applies.
+    expect(await env({ resources: { limits: {} }, config: { targets: [target] } })).toContainEqual({
+      name: 'GITOPS_AGENT_RENDER_MEMORY',
+      value: String(160 * 2 ** 20),
+    });
+    expect(
+      await rejected({ resources: { limits: { memory: '512Mi' } }, config: { targets: [target] } }),
+    ).toContain(
+      'resources.limits.memory 512Mi is below what the agent may use: config.agent.concurrency 4 × the render memory cap (render.maxMemory 160Mi) + render.agentMemory 384Mi = 1024 MiB',
+    );
+    expect(
+      await rejected({
+        config: { agent: { concurrency: 8 }, targets: [target] },
+      }),
+    ).toContain('config.agent.concurrency 8 ×');
+    expect(
+      await rejected({
+        config: { targets: [{ ...target, render: { limits: { maxMemoryBytes: 2 ** 30 } } }] },
+      }),
+    ).toContain('(target web render.limits.maxMemoryBytes 1073741824)');
+    expect(await rejected({ render: { maxMemory: '1.5Gi' }, config: { targets: [target] } })).toContain(
+      'render.maxMemory is "1.5Gi": give a whole number of bytes',
+    );
+  });
+
+  it('sizes /tmp from tmp.sizeLimit, and refuses one too small for concurrency repository copies', async () => {
+    const tmp = async (values: Json) =>
+      byKind(await template(values), 'Deployment')[0]!.spec.template.spec.volumes.find(
+        (v: Json) => v.name === 'tmp',
+      ).emptyDir as Json;
+    expect(await tmp({ tmp: { sizeLimit: '2Gi' }, config: { targets: [target] } })).toEqual({
+      sizeLimit: '2Gi',
+    });
+    expect(
+      await tmp({ tmp: { sizeLimit: '192Mi' }, config: { agent: { concurrency: 1 }, targets: [target] } }),
+    ).toEqual({ sizeLimit: '192Mi' });
+    expect(await rejected({ tmp: { sizeLimit: '256Mi' }, config: { targets: [target] } })).toContain(
+      'tmp.sizeLimit 256Mi is below config.agent.concurrency 4 × 64 MiB (a repository copy per render) + 128 MiB = 384 MiB',
+    );
   });
 
   it('grants everything only when asked: rbac.managed.wildcard', async () => {

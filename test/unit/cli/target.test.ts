@@ -106,3 +106,23 @@ describe('resolveTarget: per-target limits', () => {
     await expect(resolveTarget({ config })).rejects.toThrow(message);
   });
 });
+
+describe('resolveTarget: deadlines', () => {
+  it('reads them from the config file, lets flags override, and leaves them unset by default', async () => {
+    const config = await configFile(
+      'repo: https://x/deploy.git\nsyncTimeoutSeconds: 300\nstageTimeoutSeconds: 90\n',
+    );
+    const fromFile = await resolveTarget({ config, 'stage-timeout': '45' });
+    expect(fromFile.target).toMatchObject({ syncTimeoutSeconds: 300, stageTimeoutSeconds: 45 });
+    const plain = await resolveTarget({ repo: 'https://x/deploy.git' });
+    expect(plain.target).not.toHaveProperty('syncTimeoutSeconds');
+    expect(plain.target).not.toHaveProperty('stageTimeoutSeconds');
+  });
+
+  it.each([
+    [{ 'sync-timeout': '0' }, /sync-timeout must be a number of seconds above 0/],
+    [{ 'stage-timeout': 'soon' }, /stage-timeout must be a number of seconds above 0/],
+  ])('refuses %j', async (values, message) => {
+    await expect(resolveTarget({ repo: 'https://x/y.git', ...values })).rejects.toThrow(message);
+  });
+});

@@ -23,7 +23,24 @@ describe('Dockerfile', () => {
     expect(dockerfile).toContain('RUN bash scripts/image-layout.sh /app');
     expect(dockerfile).toMatch(/build\.sh helm[\s\S]*build\.sh kustomize/);
     expect(dockerfile).toMatch(/^USER 10001:10001$/m);
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/app\/bin\/gitops-agent\.mjs"\]$/m);
+  });
+
+  it('runs the agent under tini, which reaps orphaned tool processes and forwards SIGTERM to node', async () => {
+    const dockerfile = await text('Dockerfile');
+    expect(dockerfile).toMatch(
+      /^ENTRYPOINT \["\/usr\/bin\/tini", "--", "node", "\/app\/bin\/gitops-agent\.mjs"\]$/m,
+    );
+    expect(dockerfile).toMatch(/^CMD \["run", "--config", "\/etc\/gitops-agent\/agent\.yaml"\]$/m);
+  });
+
+  it('installs git and ca-certificates for remote kustomize bases, without recommends, and drops the apt lists', async () => {
+    const dockerfile = await text('Dockerfile');
+    const install = /apt-get install -y --no-install-recommends ([^\\\n]+)/.exec(dockerfile);
+    expect(install?.[1]?.trim().split(' ')).toEqual(
+      expect.arrayContaining(['git', 'ca-certificates', 'tini']),
+    );
+    // The lists are removed in the same layer, so the image does not keep them.
+    expect(dockerfile).toMatch(/--no-install-recommends [^\n]*\n && rm -rf \/var\/lib\/apt\/lists\/\*$/m);
   });
 
   it('copies only files .dockerignore lets into the build context', async () => {
