@@ -67,17 +67,15 @@ export async function runFlux(ctx: FluxContext): Promise<FluxResults> {
   // As kustomize-controller's `wait: true` does, and as the agent's own initial sync does: the Deployments are
   // Available before the no-op trials, so their controller's last status writes cannot race the no-op's dry-runs
   // (seen: 2 of 1,000 reported configured when the no-op ran while the rollouts were finishing).
-  for (const ns of w.namespaces)
-    await run('kubectl', [
-      `--kubeconfig=${ctx.kubeconfig}`,
-      'wait',
-      '--for=condition=Available',
-      'deployments',
-      '--all',
-      '-n',
-      ns,
-      '--timeout=300s',
-    ]);
+  await run('kubectl', [
+    `--kubeconfig=${ctx.kubeconfig}`,
+    'wait',
+    '--for=condition=Available',
+    'deployments',
+    '--all',
+    '--all-namespaces',
+    '--timeout=300s',
+  ]);
   const noop: FluxStep[] = [];
   for (let t = 0; t < ctx.trials; t++) noop.push(await step('no-op sync', { unchanged: objects }));
   const probe = w.members[w.probe];
