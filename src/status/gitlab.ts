@@ -35,6 +35,7 @@ export function gitlabWriter(coords: HostCoordinates, token: TokenSource): Statu
   return {
     provider: 'gitlab',
     maxDescription: 255,
+    toHost: (state) => TO_GITLAB[state],
     async latest(sha, context, signal): Promise<PostedStatus | undefined> {
       // Without `all` GitLab answers only the newest status of each name.
       const list = await requestJson<{ name: string; status: string; description: string | null }[]>({

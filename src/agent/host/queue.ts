@@ -1,4 +1,4 @@
-import type { CommitStatus, StatusWriter } from '../../status/types.ts';
+import type { CommitState, CommitStatus, StatusWriter } from '../../status/types.ts';
 import { HostError } from '../../status/errors.ts';
 
 /** One status to bring onto one commit. */
@@ -138,9 +138,11 @@ export class StatusQueue {
     try {
       const latest = await job.writer.latest(job.sha, job.status.context, signal);
       const description = job.status.description;
+      // In the host's words: GitLab and Bitbucket give an `error` posted as failed back as `failure`.
+      const inHostWords = (state: CommitState) => job.writer.toHost?.(state) ?? state;
       const same =
         latest !== undefined &&
-        latest.state === job.status.state &&
+        inHostWords(latest.state) === inHostWords(job.status.state) &&
         // GitLab refuses pending → pending ("Cannot transition status"), whatever the description says.
         (latest.description === description || latest.state === 'pending');
       if (same || (job.onlyIfNew && latest !== undefined && latest.state !== 'pending')) {
