@@ -1,5 +1,6 @@
 import { Octokit } from '@octokit/core';
 import { HostError, hostErrorOf } from './errors.ts';
+import { retryAfterMs } from './http.ts';
 import type {
   CommitStatus,
   HostCoordinates,
@@ -118,13 +119,10 @@ function asHostError(route: string, err: unknown): HostError {
       cause: err,
     });
   const headers = new Headers(e.response?.headers ?? {});
-  const retryAfter = Number(headers.get('retry-after'));
-  const error = hostErrorOf(
-    route,
-    e.status,
-    e.message ?? '',
-    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
-  );
+  // GitHub: a secondary rate limit without retry-after asks for at least a minute.
+  // https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit
+  const secondary = /secondary rate limit/i.test(e.message ?? '') ? 60_000 : undefined;
+  const error = hostErrorOf(route, e.status, e.message ?? '', retryAfterMs(headers) ?? secondary);
   // Without Octokit's plugins nothing has been retried or waited out: the StatusQueue does both.
   return error;
 }
