@@ -15,6 +15,10 @@ export interface TriggerSink {
   targets(): string[];
   targetConfig(name: string): { target: { url: string; ref: string } } | undefined;
   trigger(target: string, reason: string): boolean;
+  /** Which targets this replica syncs (replicas.mode leader or shards); absent: all of them. */
+  ownership?: { owns(target: string): boolean };
+  /** Asks the replica that owns `target` for a sync (its inventory parent's `requested-at`). */
+  requestSync?(target: string): Promise<void>;
 }
 
 /** A verified pull-request delivery, with the targets that follow the branch it merges into. */
@@ -159,13 +163,32 @@ export class WebhookReceiver {
       return reply(res, 202, { result: 'pull-request', targets });
     }
     const targets = this.#matching(endpoint, sink, event.repoUrls, movedRefs(event));
-    const triggered = targets.filter((t) => sink.trigger(t, 'webhook'));
-    count(triggered.length > 0 ? 'triggered' : 'ignored');
+    // A target another replica owns would not sync here: its owner is asked through the inventory parent.
+    const elsewhere = targets.filter((t) => sink.ownership?.owns(t) === false && sink.requestSync);
+    const triggered = targets.filter((t) => !elsewhere.includes(t) && sink.trigger(t, 'webhook'));
+    const requested: string[] = [];
+    for (const t of elsewhere) {
+      try {
+        await sink.requestSync!(t);
+        requested.push(t);
+      } catch (err) {
+        log.warn(
+          { provider, delivery: id, target: t, err },
+          'webhook: could not ask the owning replica for a sync',
+        );
+      }
+    }
+    const any = triggered.length + requested.length > 0;
+    count(any ? 'triggered' : 'ignored');
     log.info(
-      { provider, delivery: id, targets: triggered },
-      triggered.length ? 'webhook: push triggered a sync' : 'webhook: push followed by no target',
+      { provider, delivery: id, targets: triggered, ...(requested.length ? { requested } : {}) },
+      any ? 'webhook: push triggered a sync' : 'webhook: push followed by no target',
     );
-    return reply(res, 202, { result: triggered.length > 0 ? 'triggered' : 'ignored', targets: triggered });
+    return reply(res, 202, {
+      result: any ? 'triggered' : 'ignored',
+      targets: triggered,
+      ...(requested.length ? { requested } : {}),
+    });
   }
 
   #matching(endpoint: Endpoint, sink: TriggerSink, urls: string[], refs: string[]): string[] {

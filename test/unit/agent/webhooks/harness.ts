@@ -39,6 +39,10 @@ export interface Harness {
   port: number;
   dir: string;
   triggered: [string, string][];
+  /** Targets this replica does not own (replicas.mode leader/shards); their syncs are requested instead. */
+  notOwned: Set<string>;
+  /** Targets whose owner was asked for a sync through requestSync. */
+  requested: string[];
   pulls: PullRequestDelivery[];
   /** Gives the running receiver new settings, as a config reload does. */
   reload(webhooks: unknown): void;
@@ -66,6 +70,8 @@ export function useReceiver(): Harness {
     targets: () => Object.keys(targets),
     targetConfig: (name) => (targets[name] ? { target: targets[name] } : undefined),
     trigger: (target, reason) => h.triggered.push([target, reason]) > 0,
+    ownership: { owns: (target) => !h.notOwned.has(target) },
+    requestSync: async (target) => void h.requested.push(target),
   };
   const start = async (extra: Record<string, unknown> = {}): Promise<void> => {
     const settings = webhooksSchema.parse({
@@ -99,6 +105,8 @@ export function useReceiver(): Harness {
     port: 0,
     dir: '',
     triggered: [],
+    notOwned: new Set(),
+    requested: [],
     pulls: [],
     reload: (webhooks) => receiver.reload(webhooksSchema.parse(webhooks)),
     async restart(extra) {
@@ -124,6 +132,8 @@ export function useReceiver(): Harness {
     h.dir = mkdtempSync(join(tmpdir(), 'gitops-webhook-unit-'));
     writeFileSync(join(h.dir, 'secret'), `${SECRET}\n`);
     h.triggered = [];
+    h.notOwned = new Set();
+    h.requested = [];
     h.pulls = [];
     await start();
   });
