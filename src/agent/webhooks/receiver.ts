@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Counter, Registry } from 'prom-client';
@@ -65,14 +66,15 @@ export class WebhookReceiver {
     this.#opts = opts;
     this.#settings = opts.settings;
     this.#deliveries = deliveryCounter(opts.registry);
-    this.#seen = new SeenDeliveries(opts.settings.rememberDeliveries);
+    this.#seen = new SeenDeliveries(2 * opts.settings.rememberDeliveries);
     this.reload(opts.settings);
   }
 
   /** Takes new settings: endpoints added, removed or changed at once; remembered delivery ids are kept. */
   reload(settings: WebhookSettings): void {
     this.#settings = settings;
-    this.#seen.resize(settings.rememberDeliveries);
+    // Two keys per delivery: its id and its body's hash.
+    this.#seen.resize(2 * settings.rememberDeliveries);
     const next = new Map<string, Endpoint>();
     for (const config of settings.receivers) {
       const old = this.#endpoints.get(config.path);
@@ -135,8 +137,10 @@ export class WebhookReceiver {
       return reply(res, 400, { result: `bad request: not a ${provider} payload` });
     }
     const id = endpoint.parser.deliveryId(delivery, payload);
-    const key = id === undefined ? undefined : `${path} ${id}`;
-    if (key !== undefined && this.#seen.has(key)) {
+    // No signature covers the delivery-id header: a replay with it removed or changed still has the same body.
+    const keys = [`${path} body ${createHash('sha256').update(read.body).digest('hex')}`];
+    if (id !== undefined) keys.push(`${path} ${id}`);
+    if (keys.some((k) => this.#seen.has(k))) {
       count('duplicate');
       log.info({ provider, delivery: id }, 'webhook: delivery seen before, ignored');
       return reply(res, 200, { result: 'duplicate' });
@@ -146,7 +150,7 @@ export class WebhookReceiver {
       count('unavailable');
       return reply(res, 503, { result: 'agent starting' });
     }
-    if (key !== undefined) this.#seen.add(key);
+    for (const k of keys) this.#seen.add(k);
     const event = endpoint.parser.parse(delivery, payload);
     if (event.kind === 'ping') {
       count('ping');
