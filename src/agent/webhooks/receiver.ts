@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Counter, Registry } from 'prom-client';
 import type { WebhookReceiverConfig, WebhookSettings } from '../config-webhooks.ts';
-import { readBody } from './body.ts';
+import { readBody, type BodyResult } from './body.ts';
 import { SeenDeliveries } from './deliveries.ts';
 import type { PullRequestEvent, PushEvent, WebhookParser, WebhookRequest } from './event.ts';
 import { deliveryCounter, type DeliveryResult } from './metrics.ts';
@@ -47,7 +47,7 @@ interface Endpoint {
   secret: SecretFile;
 }
 
-// How long a connection whose body passed the limit may stay open for the 413 to reach the sender.
+// How long a refused connection may stay open for the answer to reach the sender.
 const TOO_LARGE_LINGER_MS = 500;
 
 /**
@@ -61,6 +61,7 @@ export class WebhookReceiver {
   readonly #seen: SeenDeliveries;
   #settings: WebhookSettings;
   #endpoints = new Map<string, Endpoint>();
+  #inFlightBytes = 0;
 
   constructor(opts: WebhookReceiverOptions) {
     this.#opts = opts;
@@ -107,13 +108,44 @@ export class WebhookReceiver {
     }
     const limit = this.#settings.maxBodyBytes;
     const declared = Number(req.headers['content-length']);
-    const read = await readBody(req, limit, Number.isFinite(declared) ? declared : undefined);
+    const length = Number.isFinite(declared) ? declared : undefined;
+    // Every request being read holds its body until its signature is checked: together they stay in a budget.
+    const reserved = Math.min(limit, length ?? limit);
+    if (this.#inFlightBytes + reserved > this.#settings.maxInFlightBytes) {
+      count('unavailable');
+      log.warn(
+        { provider, path, inFlight: this.#inFlightBytes },
+        'webhook: too many bodies being read, refused',
+      );
+      return refuse(req, res, 503, { result: 'busy' });
+    }
+    this.#inFlightBytes += reserved;
+    const timer = setTimeout(
+      () => req.destroy(new Error(`body not sent within ${this.#settings.readTimeoutMs} ms`)),
+      this.#settings.readTimeoutMs,
+    );
+    try {
+      const read = await readBody(req, limit, length).finally(() => clearTimeout(timer));
+      await this.#handleBody(endpoint, req, res, read);
+    } finally {
+      this.#inFlightBytes -= reserved;
+    }
+  }
+
+  async #handleBody(
+    endpoint: Endpoint,
+    req: IncomingMessage,
+    res: ServerResponse,
+    read: BodyResult,
+  ): Promise<void> {
+    const { provider, path } = endpoint.config;
+    const { log } = this.#opts;
+    const count = (result: DeliveryResult): void => this.#deliveries.inc({ provider, result });
+    const limit = this.#settings.maxBodyBytes;
     if (read.kind === 'too-large') {
       count('too-large');
       log.warn({ provider, path, limit }, 'webhook: body over the limit, refused');
-      res.setHeader('Connection', 'close');
-      res.once('finish', () => setTimeout(() => req.destroy(), TOO_LARGE_LINGER_MS).unref());
-      return reply(res, 413, { result: 'too large', limit });
+      return refuse(req, res, 413, { result: 'too large', limit });
     }
     const delivery: WebhookRequest = { headers: req.headers, body: read.body };
     let secret: Buffer;
@@ -208,6 +240,18 @@ export class WebhookReceiver {
 // A deleted ref starts no sync: the target's next fetch would only fail on it.
 function movedRefs(event: PushEvent): string[] {
   return event.changes.filter((c) => c.after !== undefined).map((c) => c.ref);
+}
+
+// Answers without reading the rest of the body, and closes the connection once the answer is out.
+function refuse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  body: Record<string, unknown>,
+): void {
+  res.setHeader('Connection', 'close');
+  res.once('finish', () => setTimeout(() => req.destroy(), TOO_LARGE_LINGER_MS).unref());
+  reply(res, status, body);
 }
 
 function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {

@@ -12,6 +12,8 @@ describe('agent.webhooks', () => {
     expect(c.agent.webhooks).toEqual({
       maxBodyBytes: 65536,
       rememberDeliveries: 10_000,
+      maxInFlightBytes: 32 * 1024 * 1024,
+      readTimeoutMs: 10_000,
       receivers: [
         {
           provider: 'gitea',
