@@ -36,16 +36,28 @@ export function giteaWriter(coords: HostCoordinates, token: TokenSource): Status
     },
     async openPulls(baseRef, signal): Promise<PullRequest[]> {
       const list = await requestJson<
-        { number: number; head: { sha: string; ref: string }; base: { ref: string } }[]
+        {
+          number: number;
+          head: { sha: string; ref: string; repo_id: number };
+          base: { ref: string; repo_id: number };
+        }[]
       >({
         method: 'GET',
         url: `${repo}/pulls?state=open&limit=50`,
         headers: await headers(),
         signal,
       });
-      return (list ?? [])
-        .filter((p) => p.base.ref === baseRef)
-        .map((p) => ({ number: p.number, headCommit: p.head.sha, headRef: p.head.ref, baseRef: p.base.ref }));
+      return (
+        (list ?? [])
+          // A fork's head is not in the repository the target fetches.
+          .filter((p) => p.base.ref === baseRef && p.head.repo_id === p.base.repo_id)
+          .map((p) => ({
+            number: p.number,
+            headCommit: p.head.sha,
+            headRef: p.head.ref,
+            baseRef: p.base.ref,
+          }))
+      );
     },
     async upsertComment(pull, marker, body, signal): Promise<void> {
       const comments = await requestJson<{ id: number; body: string }[]>({

@@ -77,14 +77,21 @@ export function githubWriter(
     },
     async openPulls(baseRef, signal): Promise<PullRequest[]> {
       const data = await call<
-        { number: number; head: { sha: string; ref: string }; base: { ref: string } }[]
+        {
+          number: number;
+          head: { sha: string; ref: string; repo: { full_name: string } | null };
+          base: { ref: string; repo: { full_name: string } };
+        }[]
       >('GET /repos/{owner}/{repo}/pulls', { state: 'open', base: baseRef, per_page: 100 }, signal);
-      return data.map((p) => ({
-        number: p.number,
-        headCommit: p.head.sha,
-        headRef: p.head.ref,
-        baseRef: p.base.ref,
-      }));
+      // A fork's head (or a deleted fork's, repo null) is not in the repository the target fetches.
+      return data
+        .filter((p) => p.head.repo?.full_name === p.base.repo.full_name)
+        .map((p) => ({
+          number: p.number,
+          headCommit: p.head.sha,
+          headRef: p.head.ref,
+          baseRef: p.base.ref,
+        }));
     },
     async upsertComment(pull, marker, body, signal): Promise<void> {
       const comments = await call<{ id: number; body?: string }[]>(

@@ -64,19 +64,29 @@ export function gitlabWriter(coords: HostCoordinates, token: TokenSource): Statu
     },
     async openPulls(baseRef, signal): Promise<PullRequest[]> {
       const list = await requestJson<
-        { iid: number; sha: string; source_branch: string; target_branch: string }[]
+        {
+          iid: number;
+          sha: string;
+          source_branch: string;
+          target_branch: string;
+          source_project_id: number;
+          target_project_id: number;
+        }[]
       >({
         method: 'GET',
         url: `${project}/merge_requests?state=opened&target_branch=${encodeURIComponent(baseRef)}&per_page=100`,
         headers: await headers(),
         signal,
       });
-      return (list ?? []).map((m) => ({
-        number: m.iid,
-        headCommit: m.sha,
-        headRef: m.source_branch,
-        baseRef: m.target_branch,
-      }));
+      // A fork's head is not in the repository the target fetches.
+      return (list ?? [])
+        .filter((m) => m.source_project_id === m.target_project_id)
+        .map((m) => ({
+          number: m.iid,
+          headCommit: m.sha,
+          headRef: m.source_branch,
+          baseRef: m.target_branch,
+        }));
     },
     async upsertComment(pull, marker, body, signal): Promise<void> {
       const notes = await requestJson<{ id: number; body: string }[]>({

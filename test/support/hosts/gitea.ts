@@ -81,8 +81,8 @@ export async function startGitea(opts: { token: string; repository: string }): P
         body: pulls.map((x) => ({
           number: x.number,
           state: 'open',
-          head: { sha: x.headSha, ref: x.headRef },
-          base: { ref: x.baseRef },
+          head: { sha: x.headSha, ref: x.headRef, repo_id: x.fork ? 2 : 1 },
+          base: { ref: x.baseRef, repo_id: 1 },
         })),
       };
     }

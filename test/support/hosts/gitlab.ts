@@ -109,6 +109,8 @@ export async function startGitLab(opts: { token: string; id: number; path: strin
               sha: x.headSha,
               source_branch: x.headRef,
               target_branch: x.baseRef,
+              source_project_id: x.fork ? opts.id + 1000 : opts.id,
+              target_project_id: opts.id,
             })),
         };
       }

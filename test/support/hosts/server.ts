@@ -120,6 +120,8 @@ export interface FakePull {
   headSha: string;
   headRef: string;
   baseRef: string;
+  /** The fork the head comes from (`owner/repo`); absent: the repository itself. */
+  fork?: string;
 }
 
 /** A comment on a pull request, as a contract server keeps it. */
