@@ -12,6 +12,7 @@ import type { HostReporter } from './reporter.ts';
 import { commentMarker, previewComment } from './preview-comment.ts';
 
 const MAX_REMEMBERED = 10_000;
+const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /** What previews need from the agent. */
 export interface PreviewDeps {
@@ -64,13 +65,21 @@ export class Previews {
 
   /**
    * Asks for a preview of a pull request into `target`'s branch; false when the target has no previews, the
-   * pull request goes into another branch, or this head was previewed already.
+   * pull request goes into another branch, its head is no full commit hash, or this head was previewed already.
    */
   request(target: string, pull: PullRequest): boolean {
     const cfg = this.#deps.targetConfig(target);
     if (!cfg?.host?.previews.enabled || pull.baseRef !== cfg.target.ref || this.#signal?.aborted)
       return false;
     if (!this.#deps.targets().includes(target)) return false;
+    // Bitbucket Cloud's pull-request webhook names the head by a 12-character prefix, which no status can go on.
+    if (!FULL_SHA.test(pull.headCommit)) {
+      this.#deps.log.info(
+        { target, pull: pull.number, head: pull.headCommit },
+        'preview skipped: the pull request names its head commit by an abbreviated hash',
+      );
+      return false;
+    }
     const key = `${target}#${pull.number}`;
     const failed = this.#failed.get(key);
     if (

@@ -123,6 +123,19 @@ describe('a preview that throws', () => {
     reporter.stop();
   });
 
+  it('skips, with a log line, a pull request naming its head by an abbreviated hash (Bitbucket Cloud)', async () => {
+    const { previews, reporter, logs, statuses } = await setup();
+    expect(previews.request('web', { ...pull, headCommit: head.slice(0, 12) })).toBe(false);
+    await previews.idle();
+    await reporter.idle();
+    expect(server!.statuses).toEqual([]);
+    expect(statuses()).toEqual([]);
+    expect(logs.join('')).toContain(
+      'preview skipped: the pull request names its head commit by an abbreviated hash',
+    );
+    reporter.stop();
+  });
+
   it('posts no error when the agent is stopping', async () => {
     const stop = new AbortController();
     // Readable auth: reconcile runs and, stopped, ends with an error result, which is no verdict.
