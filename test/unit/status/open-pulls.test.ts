@@ -74,3 +74,25 @@ describe.each(cases)('%s openPulls', (_name, start) => {
     expect(pulls.map((p) => p.number)).toEqual([1]);
   });
 });
+
+describe('gitea openPulls over many pages', () => {
+  it('reads every page, not only the first 50', async () => {
+    const s = await startGitea({ token, repository: 'acme/deploy' });
+    server = s;
+    for (let n = 1; n <= 120; n++)
+      s.pulls.push({
+        number: n,
+        headSha: String(n % 10).repeat(40),
+        headRef: `f${n}`,
+        baseRef: n % 2 ? 'main' : 'dev',
+      });
+    const writer = giteaWriter(
+      { provider: 'gitea', apiUrl: `${s.url}/api/v1`, repository: 'acme/deploy' },
+      async () => token,
+    );
+    const pulls = await writer.openPulls!('main');
+    expect(pulls).toHaveLength(60);
+    expect(pulls.at(-1)!.number).toBe(119);
+    expect(s.requests.filter((r) => r.path.includes('/pulls'))).toHaveLength(3);
+  });
+});
