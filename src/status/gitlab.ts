@@ -89,13 +89,21 @@ export function gitlabWriter(coords: HostCoordinates, token: TokenSource): Statu
         }));
     },
     async upsertComment(pull, marker, body, signal): Promise<void> {
-      const notes = await requestJson<{ id: number; body: string }[]>({
+      // Only a note of the token's own user is ours to edit (a reviewer may quote the marker), and ours is one of
+      // the first: GitLab lists notes newest first unless asked, and a long discussion would push it off the page.
+      const me = await requestJson<{ id: number }>({
         method: 'GET',
-        url: `${project}/merge_requests/${pull}/notes?per_page=100`,
+        url: `${coords.apiUrl}/user`,
         headers: await headers(),
         signal,
       });
-      const mine = notes?.find((n) => n.body.includes(marker));
+      const notes = await requestJson<{ id: number; body: string; author?: { id: number } }[]>({
+        method: 'GET',
+        url: `${project}/merge_requests/${pull}/notes?sort=asc&order_by=created_at&per_page=100`,
+        headers: await headers(),
+        signal,
+      });
+      const mine = notes?.find((n) => n.body.includes(marker) && n.author?.id === me?.id);
       await requestJson({
         method: mine ? 'PUT' : 'POST',
         url: `${project}/merge_requests/${pull}/notes${mine ? `/${mine.id}` : ''}`,

@@ -129,4 +129,6 @@ export interface FakeComment {
   id: number;
   pull: number;
   body: string;
+  /** The user id who wrote it (GitLab's fake: the token's user is 1). */
+  author?: number;
 }
