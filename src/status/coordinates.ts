@@ -1,3 +1,4 @@
+import { splitScpAddress } from '../core/refs.ts';
 import type { HostCoordinates, Provider } from './types.ts';
 
 /** What the config may say instead of what the repository URL implies. */
@@ -55,9 +56,8 @@ export function webUrlOf(repoUrl: string, coords: HostCoordinates): string {
 }
 
 function splitUrl(repoUrl: string): { host: string; origin: string; path: string } {
-  const scp = /^([^@/]+@)?([^:/]+):(?!\/\/)(.+)$/.exec(repoUrl);
-  if (scp && !/^[a-z]+:\/\//i.test(repoUrl))
-    return { host: scp[2]!, origin: `https://${scp[2]}`, path: scp[3]! };
+  const scp = splitScpAddress(repoUrl);
+  if (scp) return { host: scp.host, origin: `https://${scp.host}`, path: scp.path };
   let url: URL;
   try {
     url = new URL(repoUrl);
