@@ -36,10 +36,6 @@ export interface WebhookSettings {
   maxBodyBytes: number;
   /** Delivery ids remembered to ignore replays (least recently seen dropped first). Default 10000. */
   rememberDeliveries: number;
-  /** Bytes all requests being read may hold together (each counts its Content-Length, else maxBodyBytes); 503 beyond. Default 32 MiB. */
-  maxInFlightBytes: number;
-  /** Longest a request may take to send its body, in ms; the connection is closed after it. Default 10000. */
-  readTimeoutMs: number;
   /** The endpoints. Default none: no webhook is accepted. */
   receivers: WebhookReceiverConfig[];
 }
@@ -71,11 +67,6 @@ export const webhooksSchema = z
       .min(1024)
       .default(5 * 1024 * 1024),
     rememberDeliveries: z.int().min(1).default(10_000),
-    maxInFlightBytes: z
-      .int()
-      .min(1024)
-      .default(32 * 1024 * 1024),
-    readTimeoutMs: z.int().min(100).default(10_000),
     receivers: z.array(receiverSchema).default([]),
   })
   .superRefine((w, ctx) => {
@@ -90,8 +81,6 @@ export const webhooksSchema = z
   .transform((w): WebhookSettings => ({
     maxBodyBytes: w.maxBodyBytes,
     rememberDeliveries: w.rememberDeliveries,
-    maxInFlightBytes: w.maxInFlightBytes,
-    readTimeoutMs: w.readTimeoutMs,
     receivers: w.receivers.map((r) => ({
       provider: r.provider,
       path: r.path ?? `/hooks/${r.provider}`,

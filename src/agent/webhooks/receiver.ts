@@ -36,6 +36,10 @@ export interface WebhookReceiverOptions {
   sink: () => TriggerSink | undefined;
   /** Called for each verified pull-request event that a target's branch is the base of. Default: none. */
   onPullRequest?: (event: PullRequestDelivery) => void;
+  /** Bytes all requests being read may hold together (each counts its Content-Length, else maxBodyBytes); 503 beyond. Default 32 MiB. */
+  maxInFlightBytes?: number;
+  /** Longest a request may take to send its body, in ms; the connection is closed after it. Default 10000. */
+  readTimeoutMs?: number;
   /** Registry for `gitops_webhook_deliveries_total`. */
   registry: Registry;
   log: Logger;
@@ -111,7 +115,7 @@ export class WebhookReceiver {
     const length = Number.isFinite(declared) ? declared : undefined;
     // Every request being read holds its body until its signature is checked: together they stay in a budget.
     const reserved = Math.min(limit, length ?? limit);
-    if (this.#inFlightBytes + reserved > this.#settings.maxInFlightBytes) {
+    if (this.#inFlightBytes + reserved > (this.#opts.maxInFlightBytes ?? 32 * 1024 * 1024)) {
       count('unavailable');
       log.warn(
         { provider, path, inFlight: this.#inFlightBytes },
@@ -120,10 +124,8 @@ export class WebhookReceiver {
       return refuse(req, res, 503, { result: 'busy' });
     }
     this.#inFlightBytes += reserved;
-    const timer = setTimeout(
-      () => req.destroy(new Error(`body not sent within ${this.#settings.readTimeoutMs} ms`)),
-      this.#settings.readTimeoutMs,
-    );
+    const timeoutMs = this.#opts.readTimeoutMs ?? 10_000;
+    const timer = setTimeout(() => req.destroy(new Error(`body not sent within ${timeoutMs} ms`)), timeoutMs);
     try {
       const read = await readBody(req, limit, length).finally(() => clearTimeout(timer));
       await this.#handleBody(endpoint, req, res, read);

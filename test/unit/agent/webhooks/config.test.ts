@@ -12,8 +12,6 @@ describe('agent.webhooks', () => {
     expect(c.agent.webhooks).toEqual({
       maxBodyBytes: 65536,
       rememberDeliveries: 10_000,
-      maxInFlightBytes: 32 * 1024 * 1024,
-      readTimeoutMs: 10_000,
       receivers: [
         {
           provider: 'gitea',

@@ -26,7 +26,7 @@ function stalled(length: number): Promise<{ req: ClientRequest; closed: Promise<
 
 describe('the webhook receiver under many bodies at once', () => {
   it('answers 503 while the in-flight budget is taken, and takes deliveries again once it is free', async () => {
-    await h.restart({ maxBodyBytes: 4096, maxInFlightBytes: 4100 });
+    await h.restart({ maxBodyBytes: 4096 }, { maxInFlightBytes: 4100 });
     const first = await stalled(4000);
     await new Promise((r) => setTimeout(r, 50));
     const d = push('github', 'refs/heads/main', 'budget-2');
@@ -39,7 +39,7 @@ describe('the webhook receiver under many bodies at once', () => {
   });
 
   it('closes a connection whose body does not arrive within readTimeoutMs', async () => {
-    await h.restart({ readTimeoutMs: 300 });
+    await h.restart({}, { readTimeoutMs: 300 });
     const { closed } = await stalled(1000);
     const ms = await closed;
     expect(ms).toBeGreaterThanOrEqual(250);
