@@ -14,7 +14,7 @@ import { nextDelay, type LastAttempt } from './backoff.ts';
 import { windowVerdict } from './windows.ts';
 import { statusOf, type TargetStatus } from './target-status.ts';
 import { recordOutcome, writeStatus } from './parent.ts';
-import { RequestPoller } from './requests.ts';
+import { RequestPoller, requestParent, requestSync } from './requests.ts';
 import { Healers } from './healers.ts';
 import { syncOnce } from './sync-once.ts';
 
@@ -129,6 +129,15 @@ export class Agent {
   trigger(target: string, reason: SyncReason): boolean {
     if (!this.#targets.has(target) || this.#stop.signal.aborted) return false;
     return this.#queue.trigger(target, reason);
+  }
+
+  /**
+   * Asks the replica that owns `target` for a sync through its inventory parent's `requested-at` (the path of
+   * `gitops-agent reconcile`), for a webhook delivery that reached a replica not owning it.
+   */
+  async requestSync(target: string): Promise<void> {
+    const t = this.#targets.get(target)?.config.target;
+    if (t) await requestSync(this.#deps.kube, requestParent(t), 'gitops-agent-webhook');
   }
 
   /** Subscribes to agent events; returns the unsubscribe function. */

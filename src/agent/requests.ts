@@ -5,6 +5,33 @@ import { parentRef } from '../inventory/store.ts';
 import { listParents, statusFromParent } from './parent.ts';
 import { REQUESTED_AT_ANNOTATION, type TargetStatus } from './target-status.ts';
 
+/**
+ * Asks for a sync of the target whose inventory parent is `namespace/name`: sets `requested-at` to now, as
+ * `flux reconcile` sets `reconcile.fluxcd.io/requestedAt`; whichever replica owns the target notices it within
+ * seconds. Returns the value set.
+ */
+export async function requestSync(
+  kube: Kube,
+  parent: { namespace: string; name: string },
+  fieldManager: string,
+): Promise<string> {
+  const value = new Date().toISOString();
+  await kube.client.request({
+    method: 'PATCH',
+    path: `/api/v1/namespaces/${encodeURIComponent(parent.namespace)}/configmaps/${encodeURIComponent(parent.name)}`,
+    query: { fieldManager },
+    contentType: 'application/merge-patch+json',
+    body: JSON.stringify({ metadata: { annotations: { [REQUESTED_AT_ANNOTATION]: value } } }),
+  });
+  return value;
+}
+
+/** The inventory parent a target's sync requests go to. */
+export function requestParent(target: SyncTarget): { namespace: string; name: string } {
+  const ns = target.inventoryNamespace;
+  return { namespace: ns, name: parentRef({ target: target.name, namespace: ns }).name };
+}
+
 /** Options of the request poller. */
 export interface RequestPollerOptions {
   kube: Kube;
@@ -65,10 +92,7 @@ export class RequestPoller {
   async #parents(): Promise<Map<string, ObjectMeta>> {
     const targets = this.#opts.targets();
     const byParent = new Map(
-      targets.map((t) => [
-        `${t.inventoryNamespace}/${parentRef({ target: t.name, namespace: t.inventoryNamespace }).name}`,
-        t.name,
-      ]),
+      targets.map((t) => [`${t.inventoryNamespace}/${requestParent(t).name}`, t.name]),
     );
     const out = new Map<string, ObjectMeta>();
     for (const ns of new Set(targets.map((t) => t.inventoryNamespace))) {

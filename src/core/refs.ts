@@ -37,3 +37,13 @@ export function formatRef(ref: ObjectRef): string {
   const kind = ref.group ? `${ref.kind}.${ref.group}` : ref.kind;
   return ref.namespace ? `${kind}/${ref.namespace}/${ref.name}` : `${kind}/${ref.name}`;
 }
+
+/**
+ * The host and path of an scp-like Git address (`[user@]host:path`, as `git@github.com:acme/deploy.git`), or
+ * undefined for anything else, a URL with a scheme included.
+ */
+export function splitScpAddress(address: string): { host: string; path: string } | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(address)) return undefined;
+  const m = /^(?:[^@/]+@)?([^:/]+):(?!\/\/)(.+)$/.exec(address);
+  return m ? { host: m[1]!, path: m[2]! } : undefined;
+}

@@ -40,6 +40,7 @@ export function bitbucketCloudWriter(
   const repo = `${coords.apiUrl}/repositories/${coords.repository}`;
   return {
     provider: 'bitbucket-cloud',
+    toHost: (state) => TO_BITBUCKET[state],
     maxDescription: 255,
     async latest(sha, context, signal): Promise<PostedStatus | undefined> {
       try {
@@ -87,6 +88,7 @@ export function bitbucketServerWriter(
   const [project, slug] = coords.repository.split('/') as [string, string];
   return {
     provider: 'bitbucket-server',
+    toHost: (state) => TO_BITBUCKET[state],
     maxDescription: 255,
     async latest(sha, context, signal): Promise<PostedStatus | undefined> {
       const page = await requestJson<{

@@ -1,3 +1,4 @@
+import { splitScpAddress } from '../core/refs.ts';
 import type { HostCoordinates, Provider } from './types.ts';
 
 /** What the config may say instead of what the repository URL implies. */
@@ -40,10 +41,23 @@ export function coordinatesOf(repoUrl: string, overrides: CoordinateOverrides = 
   return coords;
 }
 
+/**
+ * The repository's web page over https, for links such as Bitbucket's required status `url`: never the clone URL
+ * itself, which may be an SSH form or carry credentials.
+ */
+export function webUrlOf(repoUrl: string, coords: HostCoordinates): string {
+  const { origin, path } = splitUrl(repoUrl);
+  if (coords.provider === 'bitbucket-server') {
+    const [project, slug] = coords.repository.split('/');
+    // An SSH clone URL has no /scm/ context path; the API URL does (or is configured), and so does the web side.
+    return `${coords.apiUrl}/projects/${project}/repos/${slug}`;
+  }
+  return `${origin}/${trimPath(path)}`;
+}
+
 function splitUrl(repoUrl: string): { host: string; origin: string; path: string } {
-  const scp = /^([^@/]+@)?([^:/]+):(?!\/\/)(.+)$/.exec(repoUrl);
-  if (scp && !/^[a-z]+:\/\//i.test(repoUrl))
-    return { host: scp[2]!, origin: `https://${scp[2]}`, path: scp[3]! };
+  const scp = splitScpAddress(repoUrl);
+  if (scp) return { host: scp.host, origin: `https://${scp.host}`, path: scp.path };
   let url: URL;
   try {
     url = new URL(repoUrl);

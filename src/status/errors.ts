@@ -31,7 +31,7 @@ export class HostError extends Error {
   }
 }
 
-/** The error for an HTTP answer that is not a success. */
+/** The error for an HTTP answer that is not a success; a 403 that asks to wait is a rate limit, as GitHub sends it. */
 export function hostErrorOf(
   what: string,
   status: number,
@@ -41,11 +41,11 @@ export function hostErrorOf(
   const code: HostErrorCode =
     status === 401
       ? 'HOST_UNAUTHORIZED'
-      : status === 403
+      : status === 403 && retryAfterMs === undefined
         ? 'HOST_FORBIDDEN'
         : status === 404
           ? 'HOST_NOT_FOUND'
-          : status === 429
+          : status === 429 || status === 403
             ? 'HOST_RATE_LIMITED'
             : status >= 500 || status === 409
               ? 'HOST_UNAVAILABLE'

@@ -1,6 +1,9 @@
 import { requestJson } from './http.ts';
 import type { HostCoordinates, PostedStatus, PullRequest, StatusWriter, TokenSource } from './types.ts';
 
+const PULL_PAGE = 50;
+const MAX_PULL_PAGES = 20;
+
 /**
  * Commit statuses on Gitea and Forgejo (`POST /repos/{owner}/{repo}/statuses/{sha}`); the newest status of each
  * context comes from the combined status (`GET /repos/{owner}/{repo}/commits/{ref}/status`), whose entries call
@@ -35,17 +38,28 @@ export function giteaWriter(coords: HostCoordinates, token: TokenSource): Status
       });
     },
     async openPulls(baseRef, signal): Promise<PullRequest[]> {
-      const list = await requestJson<
-        { number: number; head: { sha: string; ref: string }; base: { ref: string } }[]
-      >({
-        method: 'GET',
-        url: `${repo}/pulls?state=open&limit=50`,
-        headers: await headers(),
-        signal,
-      });
-      return (list ?? [])
-        .filter((p) => p.base.ref === baseRef)
-        .map((p) => ({ number: p.number, headCommit: p.head.sha, headRef: p.head.ref, baseRef: p.base.ref }));
+      const out: PullRequest[] = [];
+      // Gitea pages by `limit` (its MAX_RESPONSE_ITEMS caps it at 50 by default); bounded, as the lists of other hosts are.
+      for (let page = 1; page <= MAX_PULL_PAGES; page++) {
+        const list = await requestJson<
+          {
+            number: number;
+            head: { sha: string; ref: string; repo_id: number };
+            base: { ref: string; repo_id: number };
+          }[]
+        >({
+          method: 'GET',
+          url: `${repo}/pulls?state=open&limit=${PULL_PAGE}&page=${page}`,
+          headers: await headers(),
+          signal,
+        });
+        for (const p of list ?? [])
+          // A fork's head is not in the repository the target fetches.
+          if (p.base.ref === baseRef && p.head.repo_id === p.base.repo_id)
+            out.push({ number: p.number, headCommit: p.head.sha, headRef: p.head.ref, baseRef: p.base.ref });
+        if ((list ?? []).length < PULL_PAGE) break;
+      }
+      return out;
     },
     async upsertComment(pull, marker, body, signal): Promise<void> {
       const comments = await requestJson<{ id: number; body: string }[]>({

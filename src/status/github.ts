@@ -1,7 +1,6 @@
 import { Octokit } from '@octokit/core';
-import { retry } from '@octokit/plugin-retry';
-import { throttling } from '@octokit/plugin-throttling';
 import { HostError, hostErrorOf } from './errors.ts';
+import { retryAfterMs } from './http.ts';
 import type {
   CommitStatus,
   HostCoordinates,
@@ -15,18 +14,13 @@ import type {
 export interface GitHubOptions {
   /** User-Agent GitHub requires. Default `gitops-agent`. */
   userAgent?: string;
-  /** Longest rate-limit wait Octokit's throttling sits out before giving the request back, in s. Default 300. */
-  maxRateLimitWaitS?: number;
 }
-
-// Octokit's retry plugin leaves 429 and 403 to the throttling plugin, which reads GitHub's rate-limit headers.
-const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
-const GitHubClient = Octokit.plugin(retry, throttling);
 
 /**
  * Commit statuses on GitHub and GitHub Enterprise Server (`POST /repos/{owner}/{repo}/statuses/{sha}`), through
- * Octokit: its retry plugin retries 5xx, its throttling plugin waits out primary (`x-ratelimit-reset`) and
- * secondary (`retry-after`) rate limits as GitHub documents them.
+ * Octokit's core client without its retry and throttling plugins: a 5xx or a rate limit (primary, with
+ * `x-ratelimit-reset`; secondary, with `retry-after` or GitHub's 60 s) comes back at once as a retryable
+ * HostError, so the StatusQueue waits it out off its workers.
  */
 export function githubWriter(
   coords: HostCoordinates,
@@ -34,14 +28,9 @@ export function githubWriter(
   opts: GitHubOptions = {},
 ): StatusWriter {
   const [owner, repo] = coords.repository.split('/') as [string, string];
-  const maxWait = opts.maxRateLimitWaitS ?? 300;
-  const retryLimit = (retryAfter: number, _o: unknown, _k: unknown, retryCount: number) =>
-    retryCount < 3 && retryAfter <= maxWait;
-  const octokit = new GitHubClient({
+  const octokit = new Octokit({
     baseUrl: coords.apiUrl,
     userAgent: opts.userAgent ?? 'gitops-agent',
-    retry: { doNotRetry: DO_NOT_RETRY },
-    throttle: { onRateLimit: retryLimit, onSecondaryRateLimit: retryLimit },
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
   });
   octokit.hook.before('request', async (options) => {
@@ -88,14 +77,21 @@ export function githubWriter(
     },
     async openPulls(baseRef, signal): Promise<PullRequest[]> {
       const data = await call<
-        { number: number; head: { sha: string; ref: string }; base: { ref: string } }[]
+        {
+          number: number;
+          head: { sha: string; ref: string; repo: { full_name: string } | null };
+          base: { ref: string; repo: { full_name: string } };
+        }[]
       >('GET /repos/{owner}/{repo}/pulls', { state: 'open', base: baseRef, per_page: 100 }, signal);
-      return data.map((p) => ({
-        number: p.number,
-        headCommit: p.head.sha,
-        headRef: p.head.ref,
-        baseRef: p.base.ref,
-      }));
+      // A fork's head (or a deleted fork's, repo null) is not in the repository the target fetches.
+      return data
+        .filter((p) => p.head.repo?.full_name === p.base.repo.full_name)
+        .map((p) => ({
+          number: p.number,
+          headCommit: p.head.sha,
+          headRef: p.head.ref,
+          baseRef: p.base.ref,
+        }));
     },
     async upsertComment(pull, marker, body, signal): Promise<void> {
       const comments = await call<{ id: number; body?: string }[]>(
@@ -130,13 +126,10 @@ function asHostError(route: string, err: unknown): HostError {
       cause: err,
     });
   const headers = new Headers(e.response?.headers ?? {});
-  const retryAfter = Number(headers.get('retry-after'));
-  const error = hostErrorOf(
-    route,
-    e.status,
-    e.message ?? '',
-    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
-  );
-  // Octokit has retried 5xx and waited out rate limits already; what comes back is final for this attempt.
+  // GitHub: a secondary rate limit without retry-after asks for at least a minute.
+  // https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit
+  const secondary = /secondary rate limit/i.test(e.message ?? '') ? 60_000 : undefined;
+  const error = hostErrorOf(route, e.status, e.message ?? '', retryAfterMs(headers) ?? secondary);
+  // Without Octokit's plugins nothing has been retried or waited out: the StatusQueue does both.
   return error;
 }

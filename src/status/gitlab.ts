@@ -35,6 +35,7 @@ export function gitlabWriter(coords: HostCoordinates, token: TokenSource): Statu
   return {
     provider: 'gitlab',
     maxDescription: 255,
+    toHost: (state) => TO_GITLAB[state],
     async latest(sha, context, signal): Promise<PostedStatus | undefined> {
       // Without `all` GitLab answers only the newest status of each name.
       const list = await requestJson<{ name: string; status: string; description: string | null }[]>({
@@ -63,28 +64,46 @@ export function gitlabWriter(coords: HostCoordinates, token: TokenSource): Statu
     },
     async openPulls(baseRef, signal): Promise<PullRequest[]> {
       const list = await requestJson<
-        { iid: number; sha: string; source_branch: string; target_branch: string }[]
+        {
+          iid: number;
+          sha: string;
+          source_branch: string;
+          target_branch: string;
+          source_project_id: number;
+          target_project_id: number;
+        }[]
       >({
         method: 'GET',
         url: `${project}/merge_requests?state=opened&target_branch=${encodeURIComponent(baseRef)}&per_page=100`,
         headers: await headers(),
         signal,
       });
-      return (list ?? []).map((m) => ({
-        number: m.iid,
-        headCommit: m.sha,
-        headRef: m.source_branch,
-        baseRef: m.target_branch,
-      }));
+      // A fork's head is not in the repository the target fetches.
+      return (list ?? [])
+        .filter((m) => m.source_project_id === m.target_project_id)
+        .map((m) => ({
+          number: m.iid,
+          headCommit: m.sha,
+          headRef: m.source_branch,
+          baseRef: m.target_branch,
+        }));
     },
     async upsertComment(pull, marker, body, signal): Promise<void> {
-      const notes = await requestJson<{ id: number; body: string }[]>({
+      // Only a note of the token's own user is ours to edit (a reviewer may quote the marker), and ours is one of
+      // the first: GitLab lists notes newest first unless asked, and a long discussion would push it off the page.
+      const me = await requestJson<{ id: number }>({
         method: 'GET',
-        url: `${project}/merge_requests/${pull}/notes?per_page=100`,
+        url: `${coords.apiUrl}/user`,
         headers: await headers(),
         signal,
       });
-      const mine = notes?.find((n) => n.body.includes(marker));
+      const notes = await requestJson<{ id: number; body: string; author?: { id: number } }[]>({
+        method: 'GET',
+        url: `${project}/merge_requests/${pull}/notes?sort=asc&order_by=created_at&per_page=100`,
+        headers: await headers(),
+        signal,
+      });
+      const mine = notes?.find((n) => n.body.includes(marker) && n.author?.id === me?.id);
       await requestJson({
         method: mine ? 'PUT' : 'POST',
         url: `${project}/merge_requests/${pull}/notes${mine ? `/${mine.id}` : ''}`,

@@ -48,6 +48,8 @@ export interface StatusWriter {
   readonly provider: Provider;
   /** Longest description the host takes. */
   readonly maxDescription: number;
+  /** The state as the host stores it (GitLab and Bitbucket fold `error` into failed); absent where it is the same. */
+  toHost?(state: CommitState): string;
   /** The newest status of `context` on `sha`, or undefined when there is none. */
   latest(sha: string, context: string, signal?: AbortSignal): Promise<PostedStatus | undefined>;
   /** Sets a status on `sha`. */

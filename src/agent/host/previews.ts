@@ -12,6 +12,7 @@ import type { HostReporter } from './reporter.ts';
 import { commentMarker, previewComment } from './preview-comment.ts';
 
 const MAX_REMEMBERED = 10_000;
+const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /** What previews need from the agent. */
 export interface PreviewDeps {
@@ -24,7 +25,11 @@ export interface PreviewDeps {
   targetConfig: (target: string) => TargetConfig | undefined;
   /** The targets this replica writes for; only they are previewed. */
   targets: () => string[];
+  /** First wait before a head whose preview failed is tried again, in ms, doubling up to 1 h. Default 60000. */
+  failureBackoffMs?: number;
 }
+
+const MAX_FAILURE_BACKOFF_MS = 3_600_000;
 
 /** A finished preview, for tests and logs. */
 export interface PreviewDone {
@@ -48,6 +53,8 @@ export class Previews {
   readonly #done = new Map<string, string>();
   readonly #listeners = new Set<(d: PreviewDone) => void>();
   readonly #nextList = new Map<string, number>();
+  // Heads whose preview failed, per target and pull request: tried again only after a doubling wait.
+  readonly #failed = new Map<string, { head: string; failures: number; retryAt: number }>();
   #running: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #signal: AbortSignal | undefined;
@@ -58,17 +65,27 @@ export class Previews {
 
   /**
    * Asks for a preview of a pull request into `target`'s branch; false when the target has no previews, the
-   * pull request goes into another branch, or this head was previewed already.
+   * pull request goes into another branch, its head is no full commit hash, or this head was previewed already.
    */
   request(target: string, pull: PullRequest): boolean {
     const cfg = this.#deps.targetConfig(target);
     if (!cfg?.host?.previews.enabled || pull.baseRef !== cfg.target.ref || this.#signal?.aborted)
       return false;
     if (!this.#deps.targets().includes(target)) return false;
+    // Bitbucket Cloud's pull-request webhook names the head by a 12-character prefix, which no status can go on.
+    if (!FULL_SHA.test(pull.headCommit)) {
+      this.#deps.log.info(
+        { target, pull: pull.number, head: pull.headCommit },
+        'preview skipped: the pull request names its head commit by an abbreviated hash',
+      );
+      return false;
+    }
     const key = `${target}#${pull.number}`;
+    const failed = this.#failed.get(key);
     if (
       this.#done.get(key) === pull.headCommit ||
-      this.#waiting.get(key)?.pull.headCommit === pull.headCommit
+      this.#waiting.get(key)?.pull.headCommit === pull.headCommit ||
+      (failed?.head === pull.headCommit && failed.retryAt > Date.now())
     )
       return false;
     this.#waiting.set(key, { target, pull });
@@ -135,15 +152,51 @@ export class Previews {
     const [key, job] = next.value;
     this.#waiting.delete(key);
     this.#running = this.#run(job.target, job.pull)
+      .catch((err: unknown) => this.#runFailed(job.target, job.pull, err))
       .then((state) => {
-        // A preview the agent could not finish (API server down) is tried again at the next listing.
-        if (state !== 'error') this.#remember(key, job.pull.headCommit);
+        // A preview the agent could not finish (API server down, a commit it cannot fetch) is tried again later.
+        if (state === 'error') this.#backOff(key, job.pull.headCommit);
+        else if (state !== 'stopped') {
+          this.#failed.delete(key);
+          this.#remember(key, job.pull.headCommit);
+        }
       })
-      .catch((err: unknown) => this.#deps.log.warn({ target: job.target, err }, 'preview failed'))
       .finally(() => {
         this.#running = undefined;
         this.#pump();
       });
+  }
+
+  #backOff(key: string, head: string): void {
+    const prev = this.#failed.get(key);
+    const failures = prev?.head === head ? prev.failures + 1 : 1;
+    const wait = Math.min(
+      MAX_FAILURE_BACKOFF_MS,
+      (this.#deps.failureBackoffMs ?? 60_000) * 2 ** (failures - 1),
+    );
+    this.#failed.delete(key);
+    this.#failed.set(key, { head, failures, retryAt: Date.now() + wait });
+    if (this.#failed.size > MAX_REMEMBERED) this.#failed.delete(this.#failed.keys().next().value!);
+  }
+
+  // A preview that threw replaces its `pending` with `error`, unless the agent is stopping.
+  #runFailed(target: string, pull: PullRequest, err: unknown): 'error' | 'stopped' {
+    if (this.#signal?.aborted) return 'stopped';
+    const { reporter, redactor, log } = this.#deps;
+    const message = redactor.redact((err as Error)?.message ?? String(err));
+    log.warn({ target, pull: pull.number, head: pull.headCommit, err: message }, 'preview failed');
+    const w = reporter.writerOf(target);
+    if (w) {
+      const description = `preview failed: ${message}`;
+      reporter.post(
+        target,
+        pull.headCommit,
+        { state: 'error', description },
+        { context: `${w.context}/preview` },
+      );
+      reporter.metrics.previews.inc({ target, state: 'error' });
+    }
+    return 'error';
   }
 
   async #run(target: string, pull: PullRequest): Promise<string | undefined> {
@@ -166,6 +219,8 @@ export class Previews {
       { kube: this.#deps.kube, cacheDir: this.#deps.cacheDir, auth: split.auth, version: this.#deps.version },
       { mode: 'diff', signal: this.#signal },
     );
+    // Stopping is no verdict on the pull request: its preview runs again after the restart.
+    if (this.#signal?.aborted) return 'stopped';
     if (result.error) result.error.message = redactor.redact(result.error.message);
     const verdict = previewVerdictOf(result);
     reporter.post(target, pull.headCommit, verdict, { context });

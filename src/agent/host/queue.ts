@@ -1,4 +1,4 @@
-import type { CommitStatus, StatusWriter } from '../../status/types.ts';
+import type { CommitState, CommitStatus, StatusWriter } from '../../status/types.ts';
 import { HostError } from '../../status/errors.ts';
 
 /** One status to bring onto one commit. */
@@ -32,6 +32,8 @@ export interface StatusQueueOptions {
   initialBackoffMs?: number;
   /** Longest wait between attempts, in ms (a longer Retry-After is waited out too). Default 60000. */
   maxBackoffMs?: number;
+  /** Longest Retry-After or rate-limit reset waited out, in ms (timers over 2^31 ms fire at once). Default 3600000. */
+  maxRetryAfterMs?: number;
   /** Told every outcome; must not throw. */
   onOutcome?: (outcome: JobOutcome) => void;
 }
@@ -42,6 +44,7 @@ const DEFAULTS: Required<Omit<StatusQueueOptions, 'onOutcome'>> = {
   attempts: 6,
   initialBackoffMs: 1000,
   maxBackoffMs: 60_000,
+  maxRetryAfterMs: 3_600_000,
 };
 
 interface Entry {
@@ -138,9 +141,11 @@ export class StatusQueue {
     try {
       const latest = await job.writer.latest(job.sha, job.status.context, signal);
       const description = job.status.description;
+      // In the host's words: GitLab and Bitbucket give an `error` posted as failed back as `failure`.
+      const inHostWords = (state: CommitState) => job.writer.toHost?.(state) ?? state;
       const same =
         latest !== undefined &&
-        latest.state === job.status.state &&
+        inHostWords(latest.state) === inHostWords(job.status.state) &&
         // GitLab refuses pending → pending ("Cannot transition status"), whatever the description says.
         (latest.description === description || latest.state === 'pending');
       if (same || (job.onlyIfNew && latest !== undefined && latest.state !== 'pending')) {
@@ -171,7 +176,7 @@ export class StatusQueue {
 
   #retryLater(entry: Entry, error: HostError): void {
     const backoff = Math.min(this.#opts.maxBackoffMs, this.#opts.initialBackoffMs * 2 ** (entry.attempt - 1));
-    const delay = Math.max(backoff, error.retryAfterMs ?? 0);
+    const delay = Math.max(backoff, Math.min(this.#opts.maxRetryAfterMs, error.retryAfterMs ?? 0));
     this.#retrying++;
     const timer = setTimeout(() => {
       this.#timers.delete(timer);

@@ -125,9 +125,10 @@ export class HostReporter {
     if (event.type !== 'sync-done' || event.outcome === 'suspended') return;
     const verdict = this.#verdict(event.outcome, event.result, event.status.message);
     // A sync that failed before it knew its commit (the API server down before the sync lock) concerns the
-    // commit the target last resolved, when that failure is not the commit's fault.
-    const sha =
-      event.result?.commit ?? (verdict?.state === 'error' ? this.#lastCommit.get(event.target) : undefined);
+    // commit the target last resolved, when that failure is not the commit's fault. A failing source stage
+    // does not: the branch may have moved, and a red status on the old commit would never be replaced.
+    const beforeSource = verdict?.state === 'error' && event.result?.error?.stage !== 'source';
+    const sha = event.result?.commit ?? (beforeSource ? this.#lastCommit.get(event.target) : undefined);
     if (verdict && sha) this.post(event.target, sha, verdict);
   }
 

@@ -1,4 +1,4 @@
-import { coordinatesOf } from '../../status/coordinates.ts';
+import { coordinatesOf, webUrlOf } from '../../status/coordinates.ts';
 import type { HostCoordinates, StatusWriter } from '../../status/types.ts';
 import { createWriter } from '../../status/writer.ts';
 import type { TargetConfig } from '../config.ts';
@@ -37,10 +37,7 @@ export class WriterCache {
     const hit = this.#cache.get(cfg.target.name);
     if (hit?.key === key) return hit.value;
     const coords = coordinatesOf(cfg.target.url, settings);
-    const web = this.#redactor
-      .redact(cfg.target.url)
-      .replace(/\.git$/, '')
-      .replace(/\/\/\*\*\*@/, '//');
+    const web = webUrlOf(cfg.target.url, coords);
     const value = {
       writer: createWriter(coords, tokenSource(settings.token, this.#redactor), web),
       coords,

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Counter, Registry } from 'prom-client';
 import type { WebhookReceiverConfig, WebhookSettings } from '../config-webhooks.ts';
-import { readBody } from './body.ts';
+import { readBody, type BodyResult } from './body.ts';
 import { SeenDeliveries } from './deliveries.ts';
 import type { PullRequestEvent, PushEvent, WebhookParser, WebhookRequest } from './event.ts';
 import { deliveryCounter, type DeliveryResult } from './metrics.ts';
@@ -15,6 +16,10 @@ export interface TriggerSink {
   targets(): string[];
   targetConfig(name: string): { target: { url: string; ref: string } } | undefined;
   trigger(target: string, reason: string): boolean;
+  /** Which targets this replica syncs (replicas.mode leader or shards); absent: all of them. */
+  ownership?: { owns(target: string): boolean };
+  /** Asks the replica that owns `target` for a sync (its inventory parent's `requested-at`). */
+  requestSync?(target: string): Promise<void>;
 }
 
 /** A verified pull-request delivery, with the targets that follow the branch it merges into. */
@@ -31,6 +36,10 @@ export interface WebhookReceiverOptions {
   sink: () => TriggerSink | undefined;
   /** Called for each verified pull-request event that a target's branch is the base of. Default: none. */
   onPullRequest?: (event: PullRequestDelivery) => void;
+  /** Bytes all requests being read may hold together (each counts its Content-Length, else maxBodyBytes); 503 beyond. Default 32 MiB. */
+  maxInFlightBytes?: number;
+  /** Longest a request may take to send its body, in ms; the connection is closed after it. Default 10000. */
+  readTimeoutMs?: number;
   /** Registry for `gitops_webhook_deliveries_total`. */
   registry: Registry;
   log: Logger;
@@ -42,7 +51,7 @@ interface Endpoint {
   secret: SecretFile;
 }
 
-// How long a connection whose body passed the limit may stay open for the 413 to reach the sender.
+// How long a refused connection may stay open for the answer to reach the sender.
 const TOO_LARGE_LINGER_MS = 500;
 
 /**
@@ -56,19 +65,21 @@ export class WebhookReceiver {
   readonly #seen: SeenDeliveries;
   #settings: WebhookSettings;
   #endpoints = new Map<string, Endpoint>();
+  #inFlightBytes = 0;
 
   constructor(opts: WebhookReceiverOptions) {
     this.#opts = opts;
     this.#settings = opts.settings;
     this.#deliveries = deliveryCounter(opts.registry);
-    this.#seen = new SeenDeliveries(opts.settings.rememberDeliveries);
+    this.#seen = new SeenDeliveries(2 * opts.settings.rememberDeliveries);
     this.reload(opts.settings);
   }
 
   /** Takes new settings: endpoints added, removed or changed at once; remembered delivery ids are kept. */
   reload(settings: WebhookSettings): void {
     this.#settings = settings;
-    this.#seen.resize(settings.rememberDeliveries);
+    // Two keys per delivery: its id and its body's hash.
+    this.#seen.resize(2 * settings.rememberDeliveries);
     const next = new Map<string, Endpoint>();
     for (const config of settings.receivers) {
       const old = this.#endpoints.get(config.path);
@@ -101,13 +112,42 @@ export class WebhookReceiver {
     }
     const limit = this.#settings.maxBodyBytes;
     const declared = Number(req.headers['content-length']);
-    const read = await readBody(req, limit, Number.isFinite(declared) ? declared : undefined);
+    const length = Number.isFinite(declared) ? declared : undefined;
+    // Every request being read holds its body until its signature is checked: together they stay in a budget.
+    const reserved = Math.min(limit, length ?? limit);
+    if (this.#inFlightBytes + reserved > (this.#opts.maxInFlightBytes ?? 32 * 1024 * 1024)) {
+      count('unavailable');
+      log.warn(
+        { provider, path, inFlight: this.#inFlightBytes },
+        'webhook: too many bodies being read, refused',
+      );
+      return refuse(req, res, 503, { result: 'busy' });
+    }
+    this.#inFlightBytes += reserved;
+    const timeoutMs = this.#opts.readTimeoutMs ?? 10_000;
+    const timer = setTimeout(() => req.destroy(new Error(`body not sent within ${timeoutMs} ms`)), timeoutMs);
+    try {
+      const read = await readBody(req, limit, length).finally(() => clearTimeout(timer));
+      await this.#handleBody(endpoint, req, res, read);
+    } finally {
+      this.#inFlightBytes -= reserved;
+    }
+  }
+
+  async #handleBody(
+    endpoint: Endpoint,
+    req: IncomingMessage,
+    res: ServerResponse,
+    read: BodyResult,
+  ): Promise<void> {
+    const { provider, path } = endpoint.config;
+    const { log } = this.#opts;
+    const count = (result: DeliveryResult): void => this.#deliveries.inc({ provider, result });
+    const limit = this.#settings.maxBodyBytes;
     if (read.kind === 'too-large') {
       count('too-large');
       log.warn({ provider, path, limit }, 'webhook: body over the limit, refused');
-      res.setHeader('Connection', 'close');
-      res.once('finish', () => setTimeout(() => req.destroy(), TOO_LARGE_LINGER_MS).unref());
-      return reply(res, 413, { result: 'too large', limit });
+      return refuse(req, res, 413, { result: 'too large', limit });
     }
     const delivery: WebhookRequest = { headers: req.headers, body: read.body };
     let secret: Buffer;
@@ -131,8 +171,10 @@ export class WebhookReceiver {
       return reply(res, 400, { result: `bad request: not a ${provider} payload` });
     }
     const id = endpoint.parser.deliveryId(delivery, payload);
-    const key = id === undefined ? undefined : `${path} ${id}`;
-    if (key !== undefined && this.#seen.has(key)) {
+    // No signature covers the delivery-id header: a replay with it removed or changed still has the same body.
+    const keys = [`${path} body ${createHash('sha256').update(read.body).digest('hex')}`];
+    if (id !== undefined) keys.push(`${path} ${id}`);
+    if (keys.some((k) => this.#seen.has(k))) {
       count('duplicate');
       log.info({ provider, delivery: id }, 'webhook: delivery seen before, ignored');
       return reply(res, 200, { result: 'duplicate' });
@@ -142,7 +184,7 @@ export class WebhookReceiver {
       count('unavailable');
       return reply(res, 503, { result: 'agent starting' });
     }
-    if (key !== undefined) this.#seen.add(key);
+    for (const k of keys) this.#seen.add(k);
     const event = endpoint.parser.parse(delivery, payload);
     if (event.kind === 'ping') {
       count('ping');
@@ -159,13 +201,32 @@ export class WebhookReceiver {
       return reply(res, 202, { result: 'pull-request', targets });
     }
     const targets = this.#matching(endpoint, sink, event.repoUrls, movedRefs(event));
-    const triggered = targets.filter((t) => sink.trigger(t, 'webhook'));
-    count(triggered.length > 0 ? 'triggered' : 'ignored');
+    // A target another replica owns would not sync here: its owner is asked through the inventory parent.
+    const elsewhere = targets.filter((t) => sink.ownership?.owns(t) === false && sink.requestSync);
+    const triggered = targets.filter((t) => !elsewhere.includes(t) && sink.trigger(t, 'webhook'));
+    const requested: string[] = [];
+    for (const t of elsewhere) {
+      try {
+        await sink.requestSync!(t);
+        requested.push(t);
+      } catch (err) {
+        log.warn(
+          { provider, delivery: id, target: t, err },
+          'webhook: could not ask the owning replica for a sync',
+        );
+      }
+    }
+    const any = triggered.length + requested.length > 0;
+    count(any ? 'triggered' : 'ignored');
     log.info(
-      { provider, delivery: id, targets: triggered },
-      triggered.length ? 'webhook: push triggered a sync' : 'webhook: push followed by no target',
+      { provider, delivery: id, targets: triggered, ...(requested.length ? { requested } : {}) },
+      any ? 'webhook: push triggered a sync' : 'webhook: push followed by no target',
     );
-    return reply(res, 202, { result: triggered.length > 0 ? 'triggered' : 'ignored', targets: triggered });
+    return reply(res, 202, {
+      result: any ? 'triggered' : 'ignored',
+      targets: triggered,
+      ...(requested.length ? { requested } : {}),
+    });
   }
 
   #matching(endpoint: Endpoint, sink: TriggerSink, urls: string[], refs: string[]): string[] {
@@ -181,6 +242,18 @@ export class WebhookReceiver {
 // A deleted ref starts no sync: the target's next fetch would only fail on it.
 function movedRefs(event: PushEvent): string[] {
   return event.changes.filter((c) => c.after !== undefined).map((c) => c.ref);
+}
+
+// Answers without reading the rest of the body, and closes the connection once the answer is out.
+function refuse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  body: Record<string, unknown>,
+): void {
+  res.setHeader('Connection', 'close');
+  res.once('finish', () => setTimeout(() => req.destroy(), TOO_LARGE_LINGER_MS).unref());
+  reply(res, status, body);
 }
 
 function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {

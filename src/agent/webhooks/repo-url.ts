@@ -1,3 +1,5 @@
+import { splitScpAddress } from '../../core/refs.ts';
+
 /**
  * The part of a repository URL that names the repository: lowercase host plus path, without scheme,
  * credentials, port, `.git` or slashes at either end (an `ssh.`/`altssh.` host prefix is dropped too), so
@@ -8,7 +10,7 @@ export function repoKey(url: string): string | undefined {
   const text = url.trim();
   let host: string;
   let path: string;
-  const scp = /^(?:[^@/]+@)?([^:/]+):(?!\/\/)(.+)$/.exec(text);
+  const scp = splitScpAddress(text);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
     let parsed: URL;
     try {
@@ -19,8 +21,7 @@ export function repoKey(url: string): string | undefined {
     host = parsed.hostname;
     path = decodeURIComponent(parsed.pathname);
   } else if (scp) {
-    host = scp[1]!;
-    path = scp[2]!;
+    ({ host, path } = scp);
   } else {
     return undefined;
   }

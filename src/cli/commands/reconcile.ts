@@ -3,7 +3,7 @@ import { ID_LABEL } from '../../core/applyset.ts';
 import type { ObjectMeta } from '../../core/types.ts';
 import { loadAgentConfig } from '../../agent/config.ts';
 import { statusFromParent } from '../../agent/parent.ts';
-import { REQUESTED_AT_ANNOTATION } from '../../agent/target-status.ts';
+import { requestSync } from '../../agent/requests.ts';
 
 /** Options of `gitops-agent reconcile`. */
 export interface ReconcileRequestOptions {
@@ -24,14 +24,11 @@ export async function requestReconcile(opts: ReconcileRequestOptions): Promise<n
   const kube = Kube.load(opts.kubeconfig);
   try {
     const parent = await findParent(kube, opts);
-    const value = new Date().toISOString();
-    await kube.client.request({
-      method: 'PATCH',
-      path: `/api/v1/namespaces/${encodeURIComponent(parent.namespace ?? '')}/configmaps/${encodeURIComponent(parent.name)}`,
-      query: { fieldManager: 'gitops-agent-reconcile' },
-      contentType: 'application/merge-patch+json',
-      body: JSON.stringify({ metadata: { annotations: { [REQUESTED_AT_ANNOTATION]: value } } }),
-    });
+    const value = await requestSync(
+      kube,
+      { namespace: parent.namespace ?? '', name: parent.name },
+      'gitops-agent-reconcile',
+    );
     process.stdout.write(
       `► requested a sync of ${opts.target} (ConfigMap ${parent.namespace}/${parent.name}) at ${value}\n`,
     );

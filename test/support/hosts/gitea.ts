@@ -76,13 +76,17 @@ export async function startGitea(opts: { token: string; repository: string }): P
     p = match('/repos/:owner/:repo/pulls', path);
     if (p && req.method === 'GET') {
       if (repoOf(p) !== opts.repository) return notFound;
+      // Gitea pages by limit (at most 50, its default MAX_RESPONSE_ITEMS) and page.
+      const q = new URL(req.path, 'http://x').searchParams;
+      const limit = Math.min(50, Number(q.get('limit') ?? 30));
+      const page = Math.max(1, Number(q.get('page') ?? 1));
       return {
         status: 200,
-        body: pulls.map((x) => ({
+        body: pulls.slice((page - 1) * limit, page * limit).map((x) => ({
           number: x.number,
           state: 'open',
-          head: { sha: x.headSha, ref: x.headRef },
-          base: { ref: x.baseRef },
+          head: { sha: x.headSha, ref: x.headRef, repo_id: x.fork ? 2 : 1 },
+          base: { ref: x.baseRef, repo_id: 1 },
         })),
       };
     }

@@ -134,8 +134,8 @@ export async function startGitHub(opts: { token: string; repository: string }): 
           .map((x) => ({
             number: x.number,
             state: 'open',
-            head: { sha: x.headSha, ref: x.headRef },
-            base: { ref: x.baseRef },
+            head: { sha: x.headSha, ref: x.headRef, repo: { full_name: x.fork ?? opts.repository } },
+            base: { ref: x.baseRef, repo: { full_name: opts.repository } },
           })),
       };
     }

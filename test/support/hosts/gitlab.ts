@@ -29,6 +29,8 @@ export interface GitLabFake extends ContractServer {
   comments: FakeComment[];
 }
 
+// The user the token belongs to.
+const OWN_USER = 1;
 const STATES = ['pending', 'running', 'success', 'failed', 'canceled', 'skipped'];
 const EVENT: Record<string, string> = {
   pending: 'enqueue',
@@ -52,6 +54,8 @@ export async function startGitLab(opts: { token: string; id: number; path: strin
       const token = req.headers['private-token'] ?? req.headers.authorization?.replace(/^Bearer /, '');
       if (token !== opts.token) return { status: 401, body: { message: '401 Unauthorized' } };
       const path = req.path.replace(/^\/api\/v4(?=\/)/, '');
+      if (path === '/user' && req.method === 'GET')
+        return { status: 200, body: { id: OWN_USER, username: 'gitops-agent-bot' } };
       let p = match('/projects/:id/statuses/:sha', path);
       if (p && req.method === 'POST') {
         if (!ours(p.id!)) return notFound;
@@ -109,15 +113,34 @@ export async function startGitLab(opts: { token: string; id: number; path: strin
               sha: x.headSha,
               source_branch: x.headRef,
               target_branch: x.baseRef,
+              source_project_id: x.fork ? opts.id + 1000 : opts.id,
+              target_project_id: opts.id,
             })),
         };
       }
       p = match('/projects/:id/merge_requests/:iid/notes', path);
       if (p) {
         if (!ours(p.id!)) return notFound;
-        if (req.method === 'GET')
-          return { status: 200, body: comments.filter((c) => c.pull === Number(p!.iid)) };
-        const c = { id: ++ids, pull: Number(p.iid), body: String((req.body as { body?: unknown }).body) };
+        if (req.method === 'GET') {
+          // GitLab lists notes newest first unless sort=asc, one page of per_page (default 20, at most 100).
+          const q = new URL(req.path, 'http://x').searchParams;
+          const list = comments.filter((c) => c.pull === Number(p!.iid));
+          if (q.get('sort') !== 'asc') list.reverse();
+          const per = Math.min(100, Number(q.get('per_page') ?? 20));
+          const page = Math.max(1, Number(q.get('page') ?? 1));
+          return {
+            status: 200,
+            body: list
+              .slice((page - 1) * per, page * per)
+              .map((c) => ({ id: c.id, body: c.body, author: { id: c.author ?? OWN_USER } })),
+          };
+        }
+        const c = {
+          id: ++ids,
+          pull: Number(p.iid),
+          body: String((req.body as { body?: unknown }).body),
+          author: OWN_USER,
+        };
         comments.push(c);
         return { status: 201, body: c };
       }

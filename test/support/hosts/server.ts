@@ -120,6 +120,8 @@ export interface FakePull {
   headSha: string;
   headRef: string;
   baseRef: string;
+  /** The fork the head comes from (`owner/repo`); absent: the repository itself. */
+  fork?: string;
 }
 
 /** A comment on a pull request, as a contract server keeps it. */
@@ -127,4 +129,6 @@ export interface FakeComment {
   id: number;
   pull: number;
   body: string;
+  /** The user id who wrote it (GitLab's fake: the token's user is 1). */
+  author?: number;
 }

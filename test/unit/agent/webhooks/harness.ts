@@ -18,6 +18,7 @@ import {
   WebhookReceiver,
   type PullRequestDelivery,
   type TriggerSink,
+  type WebhookReceiverOptions,
 } from '../../../../src/agent/webhooks/receiver.ts';
 import { parsePromText } from '../../../support/prom-text.ts';
 import { pushDelivery, type Delivery } from './signed.ts';
@@ -39,11 +40,15 @@ export interface Harness {
   port: number;
   dir: string;
   triggered: [string, string][];
+  /** Targets this replica does not own (replicas.mode leader/shards); their syncs are requested instead. */
+  notOwned: Set<string>;
+  /** Targets whose owner was asked for a sync through requestSync. */
+  requested: string[];
   pulls: PullRequestDelivery[];
   /** Gives the running receiver new settings, as a config reload does. */
   reload(webhooks: unknown): void;
-  /** Starts the server again with `agent.webhooks` keys merged into the defaults. */
-  restart(extra: Record<string, unknown>): Promise<void>;
+  /** Starts the server again with `agent.webhooks` keys merged into the defaults, and receiver options. */
+  restart(extra: Record<string, unknown>, options?: Partial<WebhookReceiverOptions>): Promise<void>;
   /** POSTs a delivery as JSON; resolves with the status and the parsed answer. */
   post(path: string, d: Delivery): Promise<{ status: number; json: Record<string, unknown> }>;
   /** `gitops_webhook_deliveries_total` as `provider/result` → count. */
@@ -66,8 +71,13 @@ export function useReceiver(): Harness {
     targets: () => Object.keys(targets),
     targetConfig: (name) => (targets[name] ? { target: targets[name] } : undefined),
     trigger: (target, reason) => h.triggered.push([target, reason]) > 0,
+    ownership: { owns: (target) => !h.notOwned.has(target) },
+    requestSync: async (target) => void h.requested.push(target),
   };
-  const start = async (extra: Record<string, unknown> = {}): Promise<void> => {
+  const start = async (
+    extra: Record<string, unknown> = {},
+    options: Partial<WebhookReceiverOptions> = {},
+  ): Promise<void> => {
     const settings = webhooksSchema.parse({
       maxBodyBytes: 64 * 1024,
       receivers: WEBHOOK_PROVIDERS.map((provider) => ({
@@ -84,6 +94,7 @@ export function useReceiver(): Harness {
       onPullRequest: (e) => h.pulls.push(e),
       registry: metrics.registry,
       log: pino({ level: 'silent' }),
+      ...options,
     });
     const handle = receiver.handle.bind(receiver);
     server = await startServer({
@@ -99,11 +110,13 @@ export function useReceiver(): Harness {
     port: 0,
     dir: '',
     triggered: [],
+    notOwned: new Set(),
+    requested: [],
     pulls: [],
     reload: (webhooks) => receiver.reload(webhooksSchema.parse(webhooks)),
-    async restart(extra) {
+    async restart(extra, options) {
       await server.close();
-      await start(extra);
+      await start(extra, options);
     },
     async post(path, d) {
       const res = await fetch(`http://127.0.0.1:${h.port}${path}`, {
@@ -124,6 +137,8 @@ export function useReceiver(): Harness {
     h.dir = mkdtempSync(join(tmpdir(), 'gitops-webhook-unit-'));
     writeFileSync(join(h.dir, 'secret'), `${SECRET}\n`);
     h.triggered = [];
+    h.notOwned = new Set();
+    h.requested = [];
     h.pulls = [];
     await start();
   });

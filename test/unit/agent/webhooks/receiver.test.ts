@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pushDelivery } from './signed.ts';
-import { push, REPO, SHA, signed, useReceiver } from './harness.ts';
+import { push, REPO, SECRET, SHA, signed, useReceiver } from './harness.ts';
 
 const h = useReceiver();
 
@@ -70,7 +70,8 @@ describe('the webhook receiver', () => {
       secret: 'rotated-secret-value',
       repoUrl: REPO,
       ref: 'refs/heads/main',
-      sha: SHA,
+      // Another push: the same body again would be a replay.
+      sha: 'b'.repeat(40),
       id: 'r3',
     });
     expect((await h.post('/hooks/github', rotated)).status).toBe(202);
@@ -78,9 +79,23 @@ describe('the webhook receiver', () => {
 
   it('forgets the oldest delivery ids beyond rememberDeliveries', async () => {
     await h.restart({ rememberDeliveries: 2 });
-    for (const id of ['d1', 'd2', 'd3']) await h.post('/hooks/github', push('github', 'refs/heads/main', id));
-    expect((await h.post('/hooks/github', push('github', 'refs/heads/main', 'd3'))).status).toBe(200);
-    expect((await h.post('/hooks/github', push('github', 'refs/heads/main', 'd1'))).status).toBe(202);
+    // Three pushes of three commits: the same body again would be a replay whatever its id.
+    const d = (id: string, sha: string) =>
+      pushDelivery('github', {
+        secret: SECRET,
+        repoUrl: REPO,
+        ref: 'refs/heads/main',
+        sha: sha.repeat(40),
+        id,
+      });
+    for (const [id, sha] of [
+      ['d1', '1'],
+      ['d2', '2'],
+      ['d3', '3'],
+    ] as const)
+      await h.post('/hooks/github', d(id, sha));
+    expect((await h.post('/hooks/github', d('d3', '3'))).status).toBe(200);
+    expect((await h.post('/hooks/github', d('d1', '1'))).status).toBe(202);
   });
 
   it('answers 405 to a GET and 400 to a signed body that is not JSON, and leaves other paths to the server', async () => {
