@@ -12,6 +12,7 @@ import { createTestNamespace } from '../../support/namespace.ts';
 import { parsePromText } from '../../support/prom-text.ts';
 import { startGitea, type Gitea, type GiteaStatus } from '../../support/gitea.ts';
 
+const BROKEN = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\ndata: [unclosed\n';
 const HOOK_SECRET = 'previews-hook-secret-Xy7';
 const cm = (value: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  value: "${value}"\n`;
@@ -53,12 +54,16 @@ function writesBetween(before: Map<string, number>, after: Map<string, number>):
 }
 
 describe('pull-request previews from a real Gitea', () => {
-  it('a bad manifest fails the preview with 0 writes to the API server; fixed it turns green; merged it is deployed', async () => {
+  it('a manifest that does not parse, then one the dry-run rejects, fail the preview with 0 writes to the API server; fixed it turns green; merged it is deployed', async () => {
     const ns = await createTestNamespace('previews-gitea');
     defer(() => ns.cleanup());
     const repo = await gitea.createRepo(ns.name);
     const base = await repo.commit({ 'deploy/app.yaml': cm('v1') }, 'base');
-    const bad = await repo.commit({ 'deploy/web.yaml': service(99999) }, 'add web (bad port)');
+    const broken = await repo.commit({ 'deploy/broken.yaml': BROKEN }, 'add a manifest that does not parse');
+    const bad = await repo.commit(
+      { 'deploy/broken.yaml': null, 'deploy/web.yaml': service(99999) },
+      'add web (bad port)',
+    );
     const fixed = await repo.commit({ 'deploy/web.yaml': service(8080) }, 'fix the port');
     await repo.forcePush(base);
     const agent = await startAgent({
@@ -105,14 +110,20 @@ describe('pull-request previews from a real Gitea', () => {
         { timeoutMs: 60_000, intervalMs: 200 },
       );
 
-    // The pull request with the bad Service: red, and nothing but reads reached the API server.
+    // The pull request opened with a manifest that does not parse: red, naming the file and line.
     const before = await requestsByVerb(agent);
-    await repo.branch('feature', bad);
+    await repo.branch('feature', broken);
     const pr = await gitea.api<{ number: number }>('POST', `/repos/${repo.fullName}/pulls`, {
       head: 'feature',
       base: 'main',
       title: 'add web',
     });
+    const unparsable: GiteaStatus = await preview(broken);
+    expect(unparsable.status).toBe('failure');
+    expect(unparsable.description).toMatch(/^deploy\/broken\.yaml:6 \(document 1\): YAML syntax error/);
+
+    // Then a Service the API server's dry-run rejects: red again, and nothing but reads reached the API server.
+    await repo.branch('feature', bad);
     const red: GiteaStatus = await preview(bad);
     const after = await requestsByVerb(agent);
     console.log(
