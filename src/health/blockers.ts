@@ -45,6 +45,8 @@ export interface ExplainOptions {
   /** How long new pods may stay blocked before the workload is Failed, in milliseconds. */
   graceMs: number;
   now: Date;
+  /** The grace counts from here at the earliest (epoch ms): when this sync changed the workload. Default none. */
+  notBeforeMs?: number;
 }
 
 /** What a poll read besides the workloads: pods, and FailedCreate events where a controller reports only those. */
@@ -78,7 +80,7 @@ export function explainHealth(
   const cause: HealthCause = { ...rest, blocked: blocks.length, total: candidates.length };
   const counted = cause.total > 0 ? ` [${cause.blocked} of ${cause.total} new pods]` : '';
   const text = `${describeCause(cause)}${counted}`;
-  const stuckMs = options.now.getTime() - sinceMs;
+  const stuckMs = options.now.getTime() - Math.max(sinceMs, options.notBeforeMs ?? -Infinity);
   if (health.status === 'Failed') return { ...health, message: `${health.message}: ${text}`, cause };
   if (stuckMs >= options.graceMs) {
     const seconds = `blocked for ${Math.round(stuckMs / 1000)}s, longer than the ${Math.round(options.graceMs / 1000)}s grace`;

@@ -26,6 +26,11 @@ export interface WaitOptions {
    * found already run: gone, they are Current. A Job seen complete during the wait is treated so too.
    */
   selfDeletingJobs?: ReadonlySet<ObjectKey>;
+  /**
+   * Objects this sync created or changed: their grace starts with the wait at the earliest, so the pods of the
+   * revision being replaced, blocked since before the change, do not fail the rollout that replaces them.
+   */
+  changed?: ReadonlySet<ObjectKey>;
 }
 
 const NOT_FOUND: Health = { status: 'NotFound', message: 'Resource not found' };
@@ -51,7 +56,8 @@ export async function waitForHealth(
   const kindOf = new Map<ObjectKey, string>(refs.map((r, i) => [keys[i]!, `${r.group}/${r.kind}`]));
   const health = new Map<ObjectKey, Health>();
   const namespaces = [...new Set(refs.map((r) => r.namespace).filter(Boolean))];
-  const deadline = Date.now() + options.timeoutMs;
+  const startedAt = Date.now();
+  const deadline = startedAt + options.timeoutMs;
   const graceMs = options.failureGraceMs ?? 120_000;
   const finished = new Set<ObjectKey>(options.selfDeletingJobs);
   let observed = options.initial;
@@ -81,7 +87,8 @@ export async function waitForHealth(
       const explaining = await observeWorkloads(kube, blocked);
       for (const o of blocked) {
         const key = objectKey(refOf(o));
-        health.set(key, explainHealth(health.get(key)!, o, explaining, { graceMs, now }));
+        const notBeforeMs = options.changed?.has(key) ? startedAt : undefined;
+        health.set(key, explainHealth(health.get(key)!, o, explaining, { graceMs, now, notBeforeMs }));
       }
     }
     for (const k of keys) {

@@ -1,4 +1,4 @@
-import type { ChangeSetEntry, Plan, SyncResult, SyncTarget } from '../core/types.ts';
+import type { ChangeSetEntry, ObjectKey, Plan, SyncResult, SyncTarget } from '../core/types.ts';
 import type { SyncListener } from './events.ts';
 import { Run } from './run.ts';
 import { renderCached, renderKey, type RenderCache } from './render-cache.ts';
@@ -17,6 +17,7 @@ import { loadInventory, saveInventory } from '../inventory/store.ts';
 import { decidePrune, executePrune, type PruneDecision } from '../inventory/prune.ts';
 import { recordsAfter, supersetOf, withUndeleted } from '../inventory/records.ts';
 import { waitForHealth } from '../health/wait.ts';
+import { objectKey } from '../core/refs.ts';
 import type { Kube } from '../kube/objects.ts';
 
 /** What a reconcile needs from its surroundings. */
@@ -136,6 +137,7 @@ export async function reconcile(
             ? undefined
             : target.healthFailureGraceSeconds * 1000,
         selfDeletingJobs: selfDeletingJobs(plan),
+        changed: changedKeys(applied.changes),
       }),
     );
     run.result.health = health;
@@ -165,4 +167,11 @@ function failures(changes: ChangeSetEntry[]): string {
     .filter((c) => c.action === 'failed')
     .map((c) => c.message)
     .join('\n');
+}
+
+// The objects an apply created or changed, whose rollout starts now.
+function changedKeys(changes: readonly ChangeSetEntry[]): Set<ObjectKey> {
+  return new Set(
+    changes.filter((c) => c.action === 'created' || c.action === 'configured').map((c) => objectKey(c.ref)),
+  );
 }

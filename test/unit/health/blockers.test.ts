@@ -196,6 +196,17 @@ describe('explainHealth', () => {
     expect(h.message).toMatch(/\[1 of 1 new pods\]; blocked for 3s, longer than the 2s grace$/);
   });
 
+  it('counts the grace from the change when this sync changed the workload (old pods blocked before it)', () => {
+    // Blocked 3 s, but the sync changed the Deployment 1 s ago: the rollout gets its whole 2 s grace.
+    const changedAt = NOW.getTime() - 1000;
+    const opts = { graceMs: 2000, now: NOW, notBeforeMs: changedAt };
+    expect(explainHealth(inProgress, deployment, { pods, events: [] }, opts).status).toBe('InProgress');
+    const later = { ...opts, now: new Date(changedAt + 2500) };
+    const h = explainHealth(inProgress, deployment, { pods, events: [] }, later);
+    expect(h).toMatchObject({ status: 'Failed', reason: 'ImagePullBackOff' });
+    expect(h.message).toMatch(/blocked for 3s, longer than the 2s grace$/);
+  });
+
   it('keeps a Failed health Failed and adds the cause', () => {
     const failed: Health = {
       status: 'Failed',
