@@ -11,6 +11,7 @@ import { apiRequest, eventually } from '../../support/cluster.ts';
 import { useCleanups } from '../../support/cleanups.ts';
 import { createTestNamespace } from '../../support/namespace.ts';
 import { getLive } from '../../support/sync-fixture.ts';
+import { giteaAgentConfig } from '../../support/gitea-agent.ts';
 import { startGitea, type Gitea, type GiteaStatus } from '../../support/gitea.ts';
 
 const HOOK_SECRET = 'acceptance-hook-secret-Wq81';
@@ -70,26 +71,9 @@ describe('the Gitea end-to-end acceptance', () => {
     const repo = await gitea.createRepo(ns.name);
     const base = await repo.commit({ 'deploy/app.yaml': cm('app', 'v1') }, 'base');
     const context = `gitops-agent/test/${ns.name}`;
-    const agent = await startAgent({
-      agent: {
-        cluster: 'test',
-        listen: '127.0.0.1:0',
-        webhooks: { receivers: [{ provider: 'gitea', secretFile: join(secrets, 'hook') }] },
-      },
-      targets: [
-        {
-          name: ns.name,
-          repo: repo.url,
-          path: 'deploy',
-          namespace: ns.name,
-          // Only the webhook can explain a sync within the test.
-          interval: '1h',
-          healthTimeoutSeconds: 20,
-          auth: { tokenFile: join(secrets, 'token'), username: gitea.admin.username },
-          host: { provider: 'gitea', token: { file: join(secrets, 'token') } },
-        },
-      ],
-    });
+    const agent = await startAgent(
+      giteaAgentConfig({ gitea, secrets, namespace: ns.name, repoUrl: repo.url, host: 'statuses' }),
+    );
     defer(() => agent.dispose());
     const synced = (sha: string) => (l: LogLine) =>
       l.target === ns.name && l.revision === sha && typeof l.outcome === 'string';

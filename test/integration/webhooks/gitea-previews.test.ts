@@ -10,6 +10,7 @@ import { apiRequest, eventually } from '../../support/cluster.ts';
 import { useCleanups } from '../../support/cleanups.ts';
 import { createTestNamespace } from '../../support/namespace.ts';
 import { parsePromText } from '../../support/prom-text.ts';
+import { giteaAgentConfig } from '../../support/gitea-agent.ts';
 import { startGitea, type Gitea, type GiteaStatus } from '../../support/gitea.ts';
 
 const BROKEN = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\ndata: [unclosed\n';
@@ -66,30 +67,16 @@ describe('pull-request previews from a real Gitea', () => {
     );
     const fixed = await repo.commit({ 'deploy/web.yaml': service(8080) }, 'fix the port');
     await repo.forcePush(base);
-    const agent = await startAgent({
-      agent: {
-        cluster: 'test',
-        listen: '127.0.0.1:0',
-        webhooks: { receivers: [{ provider: 'gitea', secretFile: join(secrets, 'hook') }] },
-      },
-      targets: [
-        {
-          name: ns.name,
-          repo: repo.url,
-          path: 'deploy',
-          namespace: ns.name,
-          interval: '1h',
-          healthTimeoutSeconds: 20,
-          auth: { tokenFile: join(secrets, 'token'), username: gitea.admin.username },
-          // Previews come only from Gitea's webhooks here: no listing of pull requests.
-          host: {
-            provider: 'gitea',
-            token: { file: join(secrets, 'token') },
-            previews: { enabled: true, interval: '0s' },
-          },
-        },
-      ],
-    });
+    const agent = await startAgent(
+      giteaAgentConfig({
+        gitea,
+        secrets,
+        namespace: ns.name,
+        repoUrl: repo.url,
+        // Previews come only from Gitea's webhooks here: no listing of pull requests.
+        host: { previews: { enabled: true, interval: '0s' } },
+      }),
+    );
     defer(() => agent.dispose());
     const synced = (sha: string) => (l: LogLine) =>
       l.target === ns.name && l.revision === sha && l.outcome === 'synced';

@@ -9,6 +9,7 @@ import { useCleanups } from '../../support/cleanups.ts';
 import { apiRequest, eventually } from '../../support/cluster.ts';
 import { createTestNamespace } from '../../support/namespace.ts';
 import { parsePromText } from '../../support/prom-text.ts';
+import { giteaAgentConfig } from '../../support/gitea-agent.ts';
 import { startGitea, type Gitea } from '../../support/gitea.ts';
 
 const HOOK_SECRET = 'gitea-hook-secret-5Fq2';
@@ -46,24 +47,9 @@ describe('a push webhook from a real Gitea', () => {
     defer(() => ns.cleanup());
     const repo = await gitea.createRepo(ns.name);
     const first = await repo.commit({ 'deploy/cm.yaml': cm('one') }, 'first');
-    const agent: AgentProcess = await startAgent({
-      agent: {
-        cluster: 'test',
-        listen: '127.0.0.1:0',
-        webhooks: { receivers: [{ provider: 'gitea', secretFile: join(secrets, 'hook') }] },
-      },
-      targets: [
-        {
-          name: ns.name,
-          repo: repo.url,
-          path: 'deploy',
-          namespace: ns.name,
-          interval: '1h',
-          healthTimeoutSeconds: 20,
-          auth: { tokenFile: join(secrets, 'token'), username: gitea.admin.username },
-        },
-      ],
-    });
+    const agent: AgentProcess = await startAgent(
+      giteaAgentConfig({ gitea, secrets, namespace: ns.name, repoUrl: repo.url }),
+    );
     defer(() => agent.dispose());
     await agent.waitForLog('the first sync', synced(ns.name, first));
     expect(await liveValue(ns.name)).toBe('one');
