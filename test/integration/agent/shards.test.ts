@@ -120,7 +120,11 @@ describe('three replicas sharding 30 targets', () => {
       },
     );
     await new Promise((r) => setTimeout(r, 6_000));
-    for (const a of [agents[0]!, agents[1]!, back]) expect((await a.stop('SIGTERM')).code).toBe(0);
+    for (const a of [agents[0]!, agents[1]!, back]) {
+      // On a non-zero exit the message carries the replica's last lines, so a one-off failure can be read.
+      const exit = await a.stop('SIGTERM');
+      expect(exit.code, a.rawLines.slice(-15).join('\n')).toBe(0);
+    }
 
     const all = [
       ...syncsOf(0, agents[0]!.logs()),
