@@ -1,4 +1,5 @@
 // The coordination.k8s.io/v1 Lease: its types, and the REST calls on one Lease, each guarded as the API allows.
+import { raceAbort } from '../core/abort.ts';
 import type { KubeClient } from './client.ts';
 import { KubeApiError, isConflict, isNotFound } from './errors.ts';
 
@@ -158,16 +159,7 @@ export function leasePath(ref: LeaseRef): string {
 
 // The client has no AbortSignal of its own yet: an aborted wait stops waiting; the request runs to its timeout.
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
-    );
-  });
+  return signal ? raceAbort(promise, signal, abortError) : promise;
 }
 
 function abortError(signal: AbortSignal): Error {

@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import * as git from 'isomorphic-git';
 import type { GitHttpResponse, HttpClient, ServerRef } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
+import { raceAbort } from '../core/abort.ts';
 import { AgentError } from '../core/errors.ts';
 import { markRemote } from './errors.ts';
 import { withStandInHead } from './advertisement.ts';
@@ -45,16 +46,6 @@ async function* once(chunk: Uint8Array): AsyncGenerator<Uint8Array> {
   yield chunk;
 }
 
-/** Rejects with the abort reason once `signal` fires, whatever `promise` is doing. */
-export function withDeadline<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
 // The plugin's body iterator can wait forever on a stalled or failed stream
 // (https://github.com/isomorphic-git/isomorphic-git/issues/1439), so every read races the deadline.
 async function* abortable(
@@ -63,7 +54,7 @@ async function* abortable(
 ): AsyncGenerator<Uint8Array> {
   try {
     for (;;) {
-      const next = await withDeadline(body.next(), signal).catch((err: unknown) =>
+      const next = await raceAbort(body.next(), signal).catch((err: unknown) =>
         Promise.reject(markRemote(err)),
       );
       if (next.done) return;

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { raceAbort } from '../core/abort.ts';
 import type { SourceSnapshot } from '../core/types.ts';
 import { authHeaders, secretsOf, splitUrlCredentials } from './auth.ts';
 import { openRepo, repoDir, sweepAbandoned, withRepoLock } from './cache.ts';
@@ -8,7 +9,7 @@ import { ObjectReader } from './object-reader.ts';
 import { DEFAULT_SOURCE_OPTIONS, type SourceOptions } from './options.ts';
 import { normalizeRepoPath } from '../core/paths.ts';
 import { readFilesAt } from './read.ts';
-import { createHttpClient, withDeadline } from './remote.ts';
+import { createHttpClient } from './remote.ts';
 
 export {
   DEFAULT_SOURCE_OPTIONS,
@@ -61,7 +62,7 @@ export async function fetchSource(options: SourceOptions): Promise<SourceSnapsho
         target: options.target,
         ...limits,
       };
-      result = await withDeadline(ensureCommit(ctx, options.ref), signal);
+      result = await raceAbort(ensureCommit(ctx, options.ref), signal);
     } catch (err) {
       await objects?.close();
       await repo.discard();

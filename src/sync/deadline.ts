@@ -91,16 +91,3 @@ export class Deadlines {
     clearTimeout(this.#stageTimer);
   }
 }
-
-/** Settles as `work` does, or rejects with the signal's reason as soon as it is aborted, whichever comes first. */
-export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  return Promise.race([work, aborted]).finally(() => {
-    if (onAbort) signal.removeEventListener('abort', onAbort);
-  });
-}

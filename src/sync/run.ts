@@ -5,7 +5,8 @@ import { FIELD_MANAGER } from '../core/ownership.ts';
 import { isRetryable } from '../kube/errors.ts';
 import { redact } from '../source/auth.ts';
 import type { Kube } from '../kube/objects.ts';
-import { Deadlines, untilAborted } from './deadline.ts';
+import { raceAbort } from '../core/abort.ts';
+import { Deadlines } from './deadline.ts';
 
 /**
  * Bookkeeping of one reconcile: its own view of the API client (so its request counts are its own even when
@@ -60,7 +61,7 @@ export class Run {
     this.#deps.onEvent?.({ type: 'stage-start', stage });
     const start = performance.now();
     try {
-      return await untilAborted(fn(), deadline);
+      return await raceAbort(fn(), deadline);
     } finally {
       // A failing stage took time too; without it a failed sync reported "in 0.0s ()".
       const ms = Math.round(performance.now() - start);

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DeadlineError, Deadlines, untilAborted } from '../../../src/sync/deadline.ts';
+import { raceAbort } from '../../../src/core/abort.ts';
+import { DeadlineError, Deadlines } from '../../../src/sync/deadline.ts';
 
 describe('Deadlines', () => {
   it('aborts the stage signal at the stage deadline with a DeadlineError naming the stage', async () => {
     const d = new Deadlines({ stageTimeoutSeconds: 0.05 });
     const signal = d.enter('apply');
-    const err = await untilAborted(new Promise(() => undefined), signal).catch((e: unknown) => e);
+    const err = await raceAbort(new Promise(() => undefined), signal).catch((e: unknown) => e);
     d.close();
     expect(err).toBeInstanceOf(DeadlineError);
     expect(err).toMatchObject({ code: 'STAGE_DEADLINE', stage: 'apply', retryable: true });
@@ -17,7 +18,7 @@ describe('Deadlines', () => {
     const signal = d.enter('health');
     await new Promise((r) => setTimeout(r, 50));
     expect(signal.aborted).toBe(false);
-    const err = await untilAborted(new Promise(() => undefined), signal).catch((e: unknown) => e);
+    const err = await raceAbort(new Promise(() => undefined), signal).catch((e: unknown) => e);
     d.close();
     expect(err).toMatchObject({ code: 'SYNC_DEADLINE', stage: 'health' });
   });
@@ -31,7 +32,7 @@ describe('Deadlines', () => {
 
   it('lets work that finishes first settle as it does', async () => {
     const d = new Deadlines({ stageTimeoutSeconds: 5 });
-    await expect(untilAborted(Promise.resolve(7), d.enter('plan'))).resolves.toBe(7);
+    await expect(raceAbort(Promise.resolve(7), d.enter('plan'))).resolves.toBe(7);
     d.close();
   });
 });
