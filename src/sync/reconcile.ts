@@ -7,7 +7,7 @@ import { PART_OF_LABEL, withPartOf } from '../core/applyset.ts';
 import { FIELD_MANAGER } from '../core/ownership.ts';
 import { fetchSource, type SourceOptions } from '../source/source.ts';
 import { renderTarget } from '../render/target.ts';
-import { chartCluster, renderOptionsOf, sourceOptionsOf } from './source-render.ts';
+import { chartCluster, clusterInfo, renderOptionsOf, sourceOptionsOf } from './source-render.ts';
 import { planSync } from '../plan/plan.ts';
 import { keepRanJobs, selfDeletingJobs } from '../plan/jobs.ts';
 import { unifiedDiff } from '../plan/diff.ts';
@@ -63,8 +63,11 @@ export async function reconcile(
     const disk = deps.renderCache
       ? undefined
       : await DiskRenderCache.open(deps.cacheDir, target, deps.version);
-    const snapshot = await run.stage('source', () =>
-      fetchSource({ ...sourceOptionsOf(target, deps, run.signal), known: disk?.known }),
+    const snapshot = await run.stage('source', async () =>
+      fetchSource({
+        ...sourceOptionsOf(target, deps, run.signal),
+        known: await disk?.knownFor(() => clusterInfo(kube)),
+      }),
     );
     run.result.commit = snapshot.commit;
     deps.onEvent?.({ type: 'source-resolved', commit: snapshot.commit });

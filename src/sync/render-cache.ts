@@ -24,7 +24,7 @@ export function renderKey(
 ): string {
   const h = createHash('sha256').update(`${target.path}\0${target.namespace}\0`);
   // A chart reads .Capabilities: after a cluster upgrade (or a new CRD) the same commit renders anew.
-  if (cluster) h.update(`${cluster.kubeVersion}\0${[...cluster.apiVersions].sort().join(',')}\0`);
+  if (cluster) h.update(`${clusterFingerprint(cluster)}\0`);
   // How a path renders is part of what was read: another mode, values or release name is another render.
   if (target.render) h.update(`${target.name ?? ''}\0${JSON.stringify(target.render)}\0`);
   const files = [...snapshot.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -55,4 +55,10 @@ export async function renderCached(
     if (cache && err instanceof AgentError && !err.retryable) cache.last = { key, error: err };
     throw err;
   }
+}
+
+/** A short hash of what a chart reads of the cluster (its version and API versions, in any order). */
+export function clusterFingerprint(cluster: ClusterInfo): string {
+  const text = `${cluster.kubeVersion}\0${[...cluster.apiVersions].sort().join(',')}`;
+  return createHash('sha256').update(text).digest('base64url').slice(0, 22);
 }

@@ -4,15 +4,17 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Manifest, SourceSnapshot, SyncTarget } from '../core/types.ts';
 import { AgentError } from '../core/errors.ts';
-import { renderKey, type RenderCache } from './render-cache.ts';
+import { clusterFingerprint, renderKey, type RenderCache } from './render-cache.ts';
 import type { ClusterInfo } from '../render/helm.ts';
 
 // Bumped whenever the file layout or what a render produces for the same files changes.
-const FORMAT = 'render-v3';
+const FORMAT = 'render-v4';
 
 interface Stored {
   key: string;
   commit: string;
+  /** clusterFingerprint of the cluster a chart was rendered for; empty for anything but a chart. */
+  cluster: string;
   body: string;
 }
 
@@ -21,8 +23,8 @@ interface Stored {
  * a CronJob): the next sync of unchanged files reads the last render back instead of parsing every file
  * again, which was most of a no-op sync's CPU (1,000 objects: 345 ms of 400 ms). One file per target, its
  * name hashed from the whole target and the agent version, so it holds one setting's render; its first line
- * is the render key (renderKey: the files' content) and the commit the files were read at, the rest the
- * render (manifests) as JSON. While the ref still points at that commit the source stage does
+ * is the render key (renderKey: the files' content), the commit the files were read at and, for a chart,
+ * the cluster it was rendered for; the rest the render (manifests) as JSON. While the ref still points at that commit the source stage does
  * not even read the files (`known`; 10,000 files took 1.2 s). Written with mode 0600, as it holds what the
  * cached clone holds. Only successful renders are stored; a manifest error is found again by rendering.
  */
@@ -31,6 +33,7 @@ export class DiskRenderCache implements RenderCache {
   #stored: Stored | undefined;
   #last: RenderCache['last'];
   #commit: string | undefined;
+  #cluster = '';
 
   private constructor(file: string, stored: Stored | undefined) {
     this.#file = file;
@@ -45,14 +48,21 @@ export class DiskRenderCache implements RenderCache {
     const file = join(cacheDir, 'renders', `${id.slice(0, 32)}.json`);
     const text = await readFile(file, 'utf8').catch(() => undefined);
     const newline = text?.indexOf('\n') ?? -1;
-    const [key, commit] = text && newline > 0 ? text.slice(0, newline).split('\t') : [];
-    const stored = text && key && commit ? { key, commit, body: text.slice(newline + 1) } : undefined;
+    const [key, commit, cluster = ''] = text && newline > 0 ? text.slice(0, newline).split('\t') : [];
+    const stored =
+      text && key && commit ? { key, commit, cluster, body: text.slice(newline + 1) } : undefined;
     return new DiskRenderCache(file, stored);
   }
 
-  /** The commit the stored render's files were read at, for the source stage's `known`. */
-  get known(): string | undefined {
-    return this.#stored?.commit;
+  /**
+   * The commit the stored render's files were read at, for the source stage's `known`; undefined when the
+   * stored render is a chart and `cluster` (asked only then) is no longer the one it was rendered for, as
+   * after a cluster upgrade or a new CRD the same commit renders anew and its files must be read.
+   */
+  async knownFor(cluster: () => Promise<ClusterInfo>): Promise<string | undefined> {
+    const stored = this.#stored;
+    if (!stored?.cluster) return stored?.commit;
+    return clusterFingerprint(await cluster()) === stored.cluster ? stored.commit : undefined;
   }
 
   /**
@@ -62,7 +72,11 @@ export class DiskRenderCache implements RenderCache {
    */
   keyOf(snapshot: SourceSnapshot, target: SyncTarget, cluster?: ClusterInfo): string {
     this.#commit = snapshot.commit;
-    if (!snapshot.unread) return renderKey(snapshot, target, cluster);
+    if (!snapshot.unread) {
+      this.#cluster = cluster ? clusterFingerprint(cluster) : '';
+      return renderKey(snapshot, target, cluster);
+    }
+    this.#cluster = this.#stored?.cluster ?? '';
     // Unreachable unless the source stage broke its promise; rendering no files would prune everything.
     if (this.#stored?.commit !== snapshot.commit)
       throw new AgentError('render', `commit ${snapshot.commit} was not read and has no stored render`, {
@@ -91,7 +105,7 @@ export class DiskRenderCache implements RenderCache {
       mkdirSync(join(this.#file, '..'), { recursive: true, mode: 0o700 });
       const tmp = `${this.#file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
       const { key, ...entry } = value;
-      writeFileSync(tmp, `${key}\t${this.#commit}\n${JSON.stringify(entry)}`, {
+      writeFileSync(tmp, `${key}\t${this.#commit}\t${this.#cluster}\n${JSON.stringify(entry)}`, {
         mode: 0o600,
       });
       renameSync(tmp, this.#file);

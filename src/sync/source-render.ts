@@ -58,7 +58,8 @@ export async function chartCluster(
   return resolved === 'helm' ? clusterInfo(kube) : undefined;
 }
 
-async function clusterInfo(kube: Kube): Promise<ClusterInfo> {
+/** The cluster's version and API versions, from discovery, as a chart sees them. */
+export async function clusterInfo(kube: Kube): Promise<ClusterInfo> {
   return {
     kubeVersion: await kube.discovery.serverVersion(),
     apiVersions: await kube.discovery.apiVersions(),

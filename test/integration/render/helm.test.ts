@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Manifest, SyncTarget } from '../../../src/core/types.ts';
-import { kubeVersion } from '../../support/cluster.ts';
+import { kubectl, kubeVersion } from '../../support/cluster.ts';
 import { actions, getLive, useSyncFixtures, type SyncFixture } from '../../support/sync-fixture.ts';
 import {
   fixtureFiles,
@@ -108,5 +108,60 @@ describe('helm charts', () => {
     // One apply of the Deployment and one of the inventory parent recording it; nothing else is written.
     expect(applied.result.requests.APPLY).toBe(2);
     expect(await getLive('deployment', 'web-greeter', fx.namespace)).toMatchObject({ spec: { replicas: 4 } });
+  });
+  // One-shot syncs (a CronJob, CI) leave the files unread while the ref stays put and reuse the render kept
+  // on disk; a chart reads .Capabilities, so a new CRD must render the same commit anew.
+  it('renders the same commit again in the next process once the cluster serves a new API', async () => {
+    const fx = await suite.fixture('hcaps');
+    const group = `${fx.namespace}.example.com`;
+    const gated = [
+      `{{- if .Capabilities.APIVersions.Has "${group}/v1/Widget" }}`,
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  name: widgets-served',
+      '{{- end }}',
+      '',
+    ].join('\n');
+    const files = await fixtureFiles('test/fixtures/render/chart', 'charts/greeter');
+    await fx.repo.commit({ ...files, 'charts/greeter/templates/widgets.yaml': gated }, 'chart');
+    const args = ['--path', 'charts/greeter', '--render', 'helm', '--helm-release', 'web', '--output', 'json'];
+    const sync = async () => {
+      const out = await fx.cli('sync', args);
+      expect(out.stderr, out.stdout).toBe('');
+      return JSON.parse(out.stdout) as {
+        outcome: string;
+        changes: { action: string; ref: { name: string } }[];
+      };
+    };
+    const first = await sync();
+    expect(first.outcome).toBe('synced');
+    expect(first.changes.map((c) => c.ref.name)).not.toContain('widgets-served');
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `widgets.${group}` },
+      spec: {
+        group,
+        scope: 'Namespaced',
+        names: { plural: 'widgets', singular: 'widget', kind: 'Widget' },
+        versions: [
+          { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } },
+        ],
+      },
+    };
+    await kubectl(['apply', '-f', '-'], { input: JSON.stringify(crd) });
+    try {
+      await kubectl(['wait', '--for=condition=established', `crd/widgets.${group}`]);
+      const second = await sync();
+      expect(second.outcome).toBe('synced');
+      expect(second.changes.find((c) => c.ref.name === 'widgets-served')?.action).toBe('created');
+      expect(await getLive('configmap', 'widgets-served', fx.namespace)).toBeDefined();
+      // The cluster unchanged, the next process leaves the files unread and writes nothing.
+      const third = await sync();
+      expect(third.changes.filter((c) => c.action !== 'unchanged')).toEqual([]);
+    } finally {
+      await kubectl(['delete', 'crd', `widgets.${group}`, '--ignore-not-found']);
+    }
   });
 });

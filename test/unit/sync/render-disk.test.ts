@@ -6,6 +6,7 @@ import type { Manifest, SourceSnapshot, SyncTarget } from '../../../src/core/typ
 import { ManifestError } from '../../../src/core/errors.ts';
 import { renderCached } from '../../../src/sync/render-cache.ts';
 import { DiskRenderCache } from '../../../src/sync/render-disk.ts';
+import type { ClusterInfo } from '../../../src/render/helm.ts';
 
 const target: SyncTarget = {
   name: 't',
@@ -44,22 +45,31 @@ afterEach(async () => {
 });
 
 /** One sync's render through a freshly opened cache, as a new process would; counts the renders done. */
-async function renderOnce(dir: string, snap: SourceSnapshot, t = target, version = '1.0') {
+async function renderOnce(
+  dir: string,
+  snap: SourceSnapshot,
+  t = target,
+  version = '1.0',
+  cluster?: ClusterInfo,
+) {
   const cache = await DiskRenderCache.open(dir, t, version);
   let rendered = 0;
-  const r = await renderCached(cache, cache.keyOf(snap, t), async () => {
+  const r = await renderCached(cache, cache.keyOf(snap, t, cluster), async () => {
     rendered++;
     return { manifests };
   });
-  return { ...r, rendered, known: cache.known };
+  return { ...r, rendered };
 }
+
+const noCluster = (): Promise<ClusterInfo> => Promise.reject(new Error('asked for the cluster'));
 
 describe('DiskRenderCache', () => {
   it('hands the last render and its commit to the next process, which renders nothing', async () => {
     const dir = await cacheDir();
     expect((await renderOnce(dir, snapshot('c1'))).rendered).toBe(1);
     const cache = await DiskRenderCache.open(dir, target, '1.0');
-    expect(cache.known).toBe('c1');
+    // Not a chart: the cluster is not even asked.
+    expect(await cache.knownFor(noCluster)).toBe('c1');
     const again = await renderOnce(dir, unread('c1'));
     expect(again).toMatchObject({ manifests, reused: true, rendered: 0 });
     // Another commit with the same files is read, and its render reused all the same.
@@ -96,5 +106,35 @@ describe('DiskRenderCache', () => {
     await expect(renderCached(cache, key, () => Promise.reject(bad))).rejects.toBe(bad);
     await expect(renderCached(cache, key, async () => ({ manifests }))).rejects.toBe(bad);
     expect((await renderOnce(dir, snapshot('c1'))).rendered).toBe(1);
+  });
+  const v132: ClusterInfo = { kubeVersion: 'v1.32.2', apiVersions: ['v1', 'apps/v1', 'apps/v1/Deployment'] };
+  it.each<[string, ClusterInfo, boolean]>([
+    [
+      'the same cluster, its API versions in another order',
+      { ...v132, apiVersions: [...v132.apiVersions].reverse() },
+      true,
+    ],
+    ['an upgraded cluster', { ...v132, kubeVersion: 'v1.33.0' }, false],
+    [
+      'a new CRD',
+      { ...v132, apiVersions: [...v132.apiVersions, 'example.com/v1', 'example.com/v1/Widget'] },
+      false,
+    ],
+  ])('leaves a chart’s files unread on %s: %s', async (_name, now, unreadAgain) => {
+    const dir = await cacheDir();
+    await renderOnce(dir, snapshot('c1'), target, '1.0', v132);
+    const cache = await DiskRenderCache.open(dir, target, '1.0');
+    expect(await cache.knownFor(async () => now)).toBe(unreadAgain ? 'c1' : undefined);
+    // The files are read again, and the chart is rendered for the cluster it now runs on.
+    if (!unreadAgain) expect((await renderOnce(dir, snapshot('c1'), target, '1.0', now)).rendered).toBe(1);
+    else expect((await renderOnce(dir, unread('c1'), target, '1.0', now)).rendered).toBe(0);
+  });
+
+  it('keeps the cluster of a reused chart render, so the next process still checks it', async () => {
+    const dir = await cacheDir();
+    await renderOnce(dir, snapshot('c1'), target, '1.0', v132);
+    await renderOnce(dir, unread('c1'), target, '1.0', v132);
+    const cache = await DiskRenderCache.open(dir, target, '1.0');
+    expect(await cache.knownFor(async () => ({ ...v132, kubeVersion: 'v1.33.0' }))).toBeUndefined();
   });
 });
