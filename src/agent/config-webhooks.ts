@@ -20,7 +20,7 @@ export interface WebhookReceiverConfig {
   provider: WebhookProvider;
   /** URL path it answers on. Default `/hooks/<provider>`. */
   path: string;
-  /** File holding the shared secret (HMAC key, GitLab token, or Azure DevOps basic-auth password); re-read when it changes. */
+  /** File holding the shared secret (HMAC key, GitLab token or signing token, or Azure DevOps basic-auth password); re-read when it changes. */
   secretFile: string;
   /** Basic-auth user name Azure DevOps sends; required for `azure-devops`, ignored otherwise. */
   username: string | undefined;

@@ -36,3 +36,36 @@ export function basicAuthMatches(
   // Always compare, even without a header, so a missing one takes as long as a wrong one.
   return secretsEqual(decoded, expected) && m !== null;
 }
+
+/** Seconds a Standard Webhooks timestamp may differ from the receiver's clock, as the specification advises. */
+export const STANDARD_WEBHOOKS_TOLERANCE_SECONDS = 300;
+
+/**
+ * Whether a delivery signed the Standard Webhooks way (https://www.standardwebhooks.com; GitLab's webhook
+ * signing token) is valid for `secret` (`whsec_<base64 key>`): one of the space-separated `v1,<base64>`
+ * entries of `webhook-signature` is the HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>`, and the
+ * timestamp is within the tolerance of `nowMs`, so a captured delivery cannot be replayed later.
+ */
+export function standardWebhookMatches(
+  headers: { id?: string; timestamp?: string; signature?: string },
+  body: Buffer,
+  secret: Buffer,
+  nowMs: number,
+): boolean {
+  const text = secret.toString('utf8').trim();
+  if (!text.startsWith('whsec_') || !headers.id || !headers.timestamp || !headers.signature) return false;
+  if (!/^\d{1,12}$/.test(headers.timestamp)) return false;
+  const skew = Math.abs(nowMs / 1000 - Number(headers.timestamp));
+  if (skew > STANDARD_WEBHOOKS_TOLERANCE_SECONDS) return false;
+  const key = Buffer.from(text.slice('whsec_'.length), 'base64');
+  const want = createHmac('sha256', key).update(`${headers.id}.${headers.timestamp}.`).update(body).digest();
+  let matched = false;
+  // Every entry is compared (no early exit), each in constant time; other versions are skipped.
+  for (const entry of headers.signature.split(' ')) {
+    const [version, b64] = entry.split(',', 2);
+    if (version !== 'v1' || !b64) continue;
+    const got = Buffer.from(b64, 'base64');
+    if (got.length === want.length && timingSafeEqual(got, want)) matched = true;
+  }
+  return matched;
+}

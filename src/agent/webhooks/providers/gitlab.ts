@@ -1,12 +1,24 @@
 import type { PullRequestEvent, WebhookEvent, WebhookParser } from '../event.ts';
 import { header, num, parseJson, str, strings } from '../json.ts';
-import { secretsEqual } from '../verify.ts';
+import { secretsEqual, standardWebhookMatches } from '../verify.ts';
 import { isZero } from './github.ts';
 
-/** GitLab (and self-hosted): `X-Gitlab-Token` is the secret itself, compared in constant time. */
+/**
+ * GitLab (and self-hosted): with a signing token as the secret (`whsec_…`), the Standard Webhooks signature
+ * over the body, its id and timestamp (`webhook-signature`); with any other secret, `X-Gitlab-Token` is the
+ * secret itself, compared in constant time. A `whsec_` secret never accepts the plain token instead.
+ */
 export const gitlab: WebhookParser = {
   provider: 'gitlab',
   verify: (req, secret) => {
+    if (isSigningToken(secret.value)) {
+      const h = {
+        id: header(req.headers, 'webhook-id'),
+        timestamp: header(req.headers, 'webhook-timestamp'),
+        signature: header(req.headers, 'webhook-signature'),
+      };
+      return standardWebhookMatches(h, req.body, secret.value, Date.now());
+    }
     const token = header(req.headers, 'x-gitlab-token');
     return secretsEqual(token ?? '', secret.value) && token !== undefined;
   },
@@ -18,6 +30,11 @@ export const gitlab: WebhookParser = {
     header(req.headers, 'x-gitlab-event-uuid'),
   parse: (req, p) => parseGitLab(header(req.headers, 'x-gitlab-event') ?? '', p),
 };
+
+// GitLab signing tokens are `whsec_` and the base64 of 32 random bytes (Standard Webhooks' secret format).
+function isSigningToken(secret: Buffer): boolean {
+  return secret.toString('utf8').trim().startsWith('whsec_');
+}
 
 function parseGitLab(event: string, p: unknown): WebhookEvent {
   const repoUrls = strings(
