@@ -12,8 +12,8 @@ import type { Readiness, ReadinessCondition } from './readiness.ts';
 import type { Redactor } from './redact.ts';
 import { nextDelay, type LastAttempt } from './backoff.ts';
 import { windowVerdict } from './windows.ts';
-import { statusOf, type TargetStatus } from './target-status.ts';
-import { recordOutcome, writeStatus } from './parent.ts';
+import { statusOf, updatedHost, withHost, type TargetStatus } from './target-status.ts';
+import { recordOutcome, serialWrites, writeStatus } from './parent.ts';
 import { RequestPoller, requestParent, requestSync } from './requests.ts';
 import { Healers } from './healers.ts';
 import { syncOnce } from './sync-once.ts';
@@ -34,6 +34,8 @@ export interface AgentDeps {
   ownership?: TargetOwnership;
   /** This replica's name in Events and its Lease holder identity. Default the host name. */
   instance?: string;
+  /** The Git host's last answer to a target's commit statuses, shown in its status. Default: none. */
+  hostState?: (target: string) => TargetStatus['host'];
 }
 
 interface TargetState {
@@ -64,6 +66,7 @@ export class Agent {
   readonly #initial: ReadinessCondition;
   readonly #poller: RequestPoller;
   readonly #healers: Healers;
+  readonly #writes = serialWrites();
   #settings: AgentSettings;
 
   constructor(deps: AgentDeps) {
@@ -164,6 +167,15 @@ export class Agent {
   /** The target's last status, as written on its inventory parent. */
   status(target: string): TargetStatus | undefined {
     return this.#targets.get(target)?.status;
+  }
+
+  /** Writes the target's status again, without a sync, when the Git host's answer to its statuses changed. */
+  hostChanged(target: string): void {
+    const state = this.#targets.get(target);
+    const status = state?.status && updatedHost(state.status, this.#deps.hostState?.(target));
+    if (!state || !status || this.#stop.signal.aborted || !this.ownership.owns(target)) return;
+    state.status = status;
+    void this.#report(state, status, status);
   }
 
   /** The configuration of a target, as currently loaded. */
@@ -317,6 +329,7 @@ export class Agent {
     const { log } = this.#deps;
     status.message = this.#deps.redactor.redact(status.message);
     status.repo = this.#deps.redactor.redact(status.repo);
+    status.host = withHost(status, this.#deps.hostState?.(name)).host;
     state.status = status;
     metrics.syncs.inc({ target: name, outcome: status.outcome });
     metrics.syncDuration.observe({ target: name, outcome: status.outcome }, ms / 1000);
@@ -348,7 +361,7 @@ export class Agent {
     const { kube, log, version } = this.#deps;
     const loc = { target: status.target, namespace: state.config.target.inventoryNamespace };
     try {
-      const uid = await writeStatus(kube, loc, status, version);
+      const uid = await this.#writes(status.target, () => writeStatus(kube, loc, status, version));
       if (previous?.outcome !== status.outcome) {
         const source = { controller: 'gitops-agent', instance: this.#deps.instance ?? hostname() };
         const err = await recordOutcome(kube, source, loc, uid, status);

@@ -98,3 +98,20 @@ export function statusFromParent(meta: ObjectMeta): TargetStatus | undefined {
     return undefined;
   }
 }
+
+/**
+ * Runs writes one after another per key, in the order they were asked for, so a status rewritten between
+ * syncs never lands over the newer status of the sync that ended meanwhile.
+ */
+export function serialWrites(): <T>(key: string, write: () => Promise<T>) => Promise<T> {
+  const tails = new Map<string, Promise<unknown>>();
+  return (key, write) => {
+    const run = (tails.get(key) ?? Promise.resolve()).then(write);
+    const tail = run.catch(() => undefined);
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return run;
+  };
+}

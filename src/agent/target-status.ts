@@ -1,5 +1,6 @@
 import type { Action, HealthStatus, Stage, SyncResult } from '../core/types.ts';
 import { formatRef } from '../core/refs.ts';
+import type { HostState } from './host/reporter.ts';
 
 /** Annotation on the inventory parent holding the target's TargetStatus as JSON. */
 export const STATUS_ANNOTATION = 'gitops-agent.io/status';
@@ -35,6 +36,8 @@ export interface TargetStatus {
   lastTransitionAt: string;
   /** The last `requested-at` value the agent acted on. */
   lastHandledRequest?: string;
+  /** The Git host's last answer to the target's commit statuses; absent without `host` or before the first post. */
+  host?: HostState;
 }
 
 /** What the agent knew before the sync, carried into the next status. */
@@ -44,6 +47,7 @@ export interface PreviousStatus {
 }
 
 const MAX_MESSAGE = 1000;
+const MAX_HOST_MESSAGE = 300;
 
 /** Builds a target's status from a sync result (or from an outcome the agent decided without one). */
 export function statusOf(
@@ -146,4 +150,21 @@ function countBy<T extends string>(values: T[]): Partial<Record<T, number>> {
   const out: Partial<Record<T, number>> = {};
   for (const v of values) out[v] = (out[v] ?? 0) + 1;
   return out;
+}
+
+/** The status with the Git host's answer in `host` (its message cut to 300 characters); none: without the field. */
+export function withHost(status: TargetStatus, host: HostState | undefined): TargetStatus {
+  const { host: _before, ...rest } = status;
+  if (!host) return rest;
+  return { ...rest, host: host.ok ? host : { ...host, message: host.message.slice(0, MAX_HOST_MESSAGE) } };
+}
+
+/** The status with a new answer of the Git host, or undefined when it says what the status says (`ok` or the same code). */
+export function updatedHost(status: TargetStatus, host: HostState | undefined): TargetStatus | undefined {
+  return codeOf(status.host) === codeOf(host) ? undefined : withHost(status, host);
+}
+
+/** What a HostState says in one word: `ok`, the refusal's code, or undefined before any answer. */
+export function codeOf(state: HostState | undefined): string | undefined {
+  return state && (state.ok ? 'ok' : state.code);
 }

@@ -70,7 +70,7 @@ export async function startHostAgent(
   });
   const log = createLogger({ redactor, destination: sink, level: 'debug' });
   const metrics = createMetrics({ cluster: opts.cluster ?? 'test' });
-  const agent = new Agent({
+  const agent: Agent = new Agent({
     kube,
     config,
     version: 'test',
@@ -79,14 +79,16 @@ export async function startHostAgent(
     redactor,
     metrics,
     readiness: new Readiness(),
+    hostState: (t) => reporter.state(t),
   });
-  const reporter = new HostReporter({
+  const reporter: HostReporter = new HostReporter({
     cluster: opts.cluster ?? 'test',
     log,
     redactor,
     registry: metrics.registry,
     targetConfig: (n) => agent.targetConfig(n),
     queue: { initialBackoffMs: 200 },
+    onStateChange: (t) => agent.hostChanged(t),
   });
   agent.subscribe(reporter.listener);
   const events: AgentEvent[] = [];

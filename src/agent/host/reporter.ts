@@ -7,6 +7,7 @@ import type { CommitState } from '../../status/types.ts';
 import type { TargetConfig } from '../config.ts';
 import type { AgentEvent, AgentListener } from '../events.ts';
 import type { Redactor } from '../redact.ts';
+import { codeOf } from '../target-status.ts';
 import { createHostMetrics, type HostMetrics } from './metrics.ts';
 import { StatusQueue, type JobOutcome, type StatusQueueOptions } from './queue.ts';
 import { WriterCache, type TargetWriter } from './writers.ts';
@@ -20,6 +21,8 @@ export interface HostReporterDeps {
   /** The target's current config (a reload is followed). */
   targetConfig: (target: string) => TargetConfig | undefined;
   queue?: StatusQueueOptions;
+  /** Told when a target's HostState changes from ok to a refusal, to another refusal's code, or back to ok. */
+  onStateChange?: (target: string) => void;
 }
 
 /** The Git host's answer to a target's statuses: fine, or the last refusal (reported once, not retried). */
@@ -141,9 +144,10 @@ export class HostReporter {
   #outcome(o: JobOutcome): void {
     const labels = { target: o.job.target, provider: o.job.writer.provider };
     const at = new Date().toISOString();
-    if (o.kind === 'posted') {
-      this.metrics.posts.inc({ ...labels, state: o.job.status.state as CommitState });
-      this.#states.set(o.job.target, { ok: true, at });
+    if (o.kind === 'posted') this.metrics.posts.inc({ ...labels, state: o.job.status.state as CommitState });
+    // A status found unchanged was read with the token: the host takes it again.
+    if (o.kind === 'posted' || o.kind === 'unchanged') {
+      this.#set(o.job.target, { ok: true, at });
       this.metrics.hostOk.set({ target: o.job.target }, 1);
     } else if (o.kind === 'dropped') this.metrics.dropped.inc();
     else if (o.kind === 'failed') {
@@ -154,11 +158,18 @@ export class HostReporter {
 
   #fail(target: string, code: HostErrorCode, raw: string): void {
     const message = this.#deps.redactor.redact(raw);
-    const before = this.#states.get(target);
-    this.#states.set(target, { ok: false, code, message, at: new Date().toISOString() });
+    const before = this.#set(target, { ok: false, code, message, at: new Date().toISOString() });
     this.metrics.hostOk.set({ target }, 0);
     // Reported once: the same refusal again stays in the state and the metric, not in the log.
     if (before?.ok === false && before.code === code) return;
     this.#deps.log.warn({ target, code, err: message }, 'commit status not posted');
+  }
+
+  // Keeps the target's state and tells onStateChange when it says something new; returns the state before.
+  #set(target: string, next: HostState): HostState | undefined {
+    const before = this.#states.get(target);
+    this.#states.set(target, next);
+    if (codeOf(before) !== codeOf(next)) this.#deps.onStateChange?.(target);
+    return before;
   }
 }

@@ -97,6 +97,7 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     redactor,
     metrics,
     readiness,
+    hostState: (name) => host.state(name),
   });
   const host = new HostReporter({
     cluster: config.agent.cluster,
@@ -104,6 +105,8 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     redactor,
     registry: metrics.registry,
     targetConfig: (name) => agent.targetConfig(name),
+    // A refusal comes after the sync that caused it: the status shows it at once, not a sync later.
+    onStateChange: (name) => agent.hostChanged(name),
   });
   agent.subscribe(host.listener);
   // Pull-request previews; the webhook receiver calls `previews.request(target, pull)` for pull-request events.

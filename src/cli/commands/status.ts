@@ -34,28 +34,57 @@ export async function printStatus(opts: {
   }
 }
 
-/** The table `flux get kustomizations` prints: name, revision, suspended, ready, message, and the time since the last sync. */
+/**
+ * The table `flux get kustomizations` prints: name, revision, suspended, ready, message, and the time since the
+ * last sync; with a HOST column (`ok`, `refused: CODE`) when a target has a Git host, and each refusal's message
+ * on a line of its own under the row.
+ */
 export function formatStatusTable(rows: StatusRow[], now: Date): string {
   if (!rows.length) return 'No targets found.\n';
-  const table = [['NAMESPACE', 'NAME', 'REVISION', 'SUSPENDED', 'READY', 'MESSAGE', 'AGE']];
+  const hosts = rows.some((r) => r.status?.host);
+  const head = [
+    'NAMESPACE',
+    'NAME',
+    'REVISION',
+    'SUSPENDED',
+    'READY',
+    ...(hosts ? ['HOST'] : []),
+    'MESSAGE',
+    'AGE',
+  ];
+  const table = [head];
+  const notes = new Map<number, string>();
   for (const r of rows) {
     const s = r.status;
     const rev = s?.lastAttemptedRevision ? `${s.ref}@sha1:${s.lastAttemptedRevision.slice(0, 12)}` : '';
     const age = s ? formatDuration(Math.max(0, now.getTime() - Date.parse(s.lastAttemptAt))) : '';
+    if (s?.host?.ok === false)
+      notes.set(table.length, `  host refused the commit statuses: ${firstLine(s.host.message)}`);
     table.push([
       r.namespace,
       r.name,
       rev,
       s ? String(s.suspended) : '',
       s?.ready ?? 'Unknown',
-      (s?.message ?? 'no status yet').split('\n')[0]!,
+      ...(hosts ? [hostCell(s?.host)] : []),
+      firstLine(s?.message ?? 'no status yet'),
       age,
     ]);
   }
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  return (
-    table
-      .map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  '))
-      .join('\n') + '\n'
-  );
+  const lines = table.map((row, n) => {
+    const line = row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+    const note = notes.get(n);
+    return note ? `${line}\n${note}` : line;
+  });
+  return lines.join('\n') + '\n';
+}
+
+function hostCell(host: TargetStatus['host']): string {
+  if (!host) return '-';
+  return host.ok ? 'ok' : `refused: ${host.code}`;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!;
 }

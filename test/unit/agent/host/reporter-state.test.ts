@@ -1,0 +1,87 @@
+// The reporter's HostState against the GitHub contract server: a refusal is told to onStateChange once (the
+// same refusal again is not news), a fixed token is ok again whether the status is posted or found unchanged,
+// and a token the host echoes in its refusal never reaches the state.
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { HostReporter } from '../../../../src/agent/host/reporter.ts';
+import { parseAgentConfig, type TargetConfig } from '../../../../src/agent/config.ts';
+import { Redactor } from '../../../../src/agent/redact.ts';
+import { startGitHub, type GitHubFake } from '../../../support/hosts/github.ts';
+
+const token = 'ghp_reporterstate0123456789';
+const wrong = 'ghp_wrongtoken9876543210';
+const sha = 'b'.repeat(40);
+const ENV = 'REPORTER_STATE_TOKEN';
+let server: GitHubFake | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  delete process.env[ENV];
+});
+
+async function reporter() {
+  server = await startGitHub({ token, repository: 'acme/deploy' });
+  const [cfg] = parseAgentConfig(
+    stringify({
+      targets: [
+        {
+          name: 'web',
+          repo: 'https://github.com/acme/deploy.git',
+          host: { provider: 'github', apiUrl: server.url, repository: 'acme/deploy', token: { env: ENV } },
+        },
+      ],
+    }),
+  ).targets as [TargetConfig];
+  const changes: string[] = [];
+  const r = new HostReporter({
+    cluster: 'c',
+    log: pino({ level: 'silent' }),
+    redactor: new Redactor(),
+    registry: new Registry(),
+    targetConfig: () => cfg,
+    onStateChange: (target) => changes.push(`${target}:${JSON.stringify(r.state(target))}`),
+  });
+  const post = async (tokenNow: string) => {
+    process.env[ENV] = tokenNow;
+    r.post('web', sha, { state: 'success', description: 'synced' });
+    await r.idle();
+    return r.state('web');
+  };
+  return { r, changes, post };
+}
+
+describe('HostReporter state', () => {
+  it('tells a refusal once, the same refusal again not, and the fixed token as ok', async () => {
+    const { r, changes, post } = await reporter();
+    // The host echoes the token it was sent, as some proxies in front of a host do.
+    server!.force({ status: 401, body: { message: `Bad credentials: ${wrong}` } });
+    const refused = await post(wrong);
+    expect(refused).toMatchObject({ ok: false, code: 'HOST_UNAUTHORIZED' });
+    expect(JSON.stringify(refused)).not.toContain(wrong);
+    expect(JSON.stringify(refused)).toContain('Bad credentials: ***');
+    expect(await post(wrong)).toMatchObject({ ok: false, code: 'HOST_UNAUTHORIZED' });
+    expect(changes).toHaveLength(1);
+    expect(await post(token)).toMatchObject({ ok: true });
+    expect(changes).toHaveLength(2);
+    expect(changes[1]).toMatch(/^web:\{"ok":true,"at":"/);
+    expect(server!.statuses.map((s) => s.state)).toEqual(['success']);
+    r.stop();
+  });
+
+  it('is ok again when the status is found unchanged with the fixed token (nothing new to post)', async () => {
+    const { r, changes, post } = await reporter();
+    expect(await post(token)).toMatchObject({ ok: true });
+    expect(await post(wrong)).toMatchObject({ ok: false, code: 'HOST_UNAUTHORIZED' });
+    expect(await post(token)).toMatchObject({ ok: true });
+    // One status on the host: the last post read it and found it unchanged.
+    expect(server!.statuses).toHaveLength(1);
+    expect(changes.map((c) => c.slice(0, 'web:{"ok":true'.length))).toEqual([
+      'web:{"ok":true',
+      'web:{"ok":fals',
+      'web:{"ok":true',
+    ]);
+    r.stop();
+  });
+});
