@@ -10,9 +10,9 @@ import type { TargetConfig } from '../config.ts';
 import type { Redactor } from '../redact.ts';
 import type { HostReporter } from './reporter.ts';
 import { commentMarker, previewComment } from './preview-comment.ts';
+import { isFullHead, isResolvableHead, resolvePreviewHead, sameHead } from './preview-head.ts';
 
 const MAX_REMEMBERED = 10_000;
-const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /** What previews need from the agent. */
 export interface PreviewDeps {
@@ -31,6 +31,12 @@ export interface PreviewDeps {
 
 const MAX_FAILURE_BACKOFF_MS = 3_600_000;
 
+// A preview asked for; `pull` is replaced by the pull request on its full head once an abbreviation is resolved.
+interface PreviewJob {
+  target: string;
+  pull: PullRequest;
+}
+
 /** A finished preview, for tests and logs. */
 export interface PreviewDone {
   target: string;
@@ -48,8 +54,9 @@ export interface PreviewDone {
  */
 export class Previews {
   readonly #deps: PreviewDeps;
-  readonly #waiting = new Map<string, { target: string; pull: PullRequest }>();
-  // The head commit last previewed per target and pull request: a head seen before is not previewed again.
+  readonly #waiting = new Map<string, PreviewJob>();
+  // The head commit last previewed (or skipped) per target and pull request: a head seen before is not
+  // previewed again, also when asked for by an abbreviation of it.
   readonly #done = new Map<string, string>();
   readonly #listeners = new Set<(d: PreviewDone) => void>();
   readonly #nextList = new Map<string, number>();
@@ -65,27 +72,28 @@ export class Previews {
 
   /**
    * Asks for a preview of a pull request into `target`'s branch; false when the target has no previews, the
-   * pull request goes into another branch, its head is no full commit hash, or this head was previewed already.
+   * pull request goes into another branch, its head is neither a full commit hash nor an abbreviated one with a
+   * head branch to resolve it from, or this head was previewed already.
    */
   request(target: string, pull: PullRequest): boolean {
     const cfg = this.#deps.targetConfig(target);
     if (!cfg?.host?.previews.enabled || pull.baseRef !== cfg.target.ref || this.#signal?.aborted)
       return false;
     if (!this.#deps.targets().includes(target)) return false;
-    // Bitbucket Cloud's pull-request webhook names the head by a 12-character prefix, which no status can go on.
-    if (!FULL_SHA.test(pull.headCommit)) {
+    // Bitbucket Cloud's pull-request webhook names the head by a 12-character prefix: resolved when it runs.
+    if (!isFullHead(pull.headCommit) && !isResolvableHead(pull)) {
       this.#deps.log.info(
         { target, pull: pull.number, head: pull.headCommit },
-        'preview skipped: the pull request names its head commit by an abbreviated hash',
+        'preview skipped: the pull request names its head by no commit hash the agent can resolve',
       );
       return false;
     }
     const key = `${target}#${pull.number}`;
     const failed = this.#failed.get(key);
     if (
-      this.#done.get(key) === pull.headCommit ||
-      this.#waiting.get(key)?.pull.headCommit === pull.headCommit ||
-      (failed?.head === pull.headCommit && failed.retryAt > Date.now())
+      sameHead(this.#done.get(key), pull.headCommit) ||
+      sameHead(this.#waiting.get(key)?.pull.headCommit, pull.headCommit) ||
+      (failed !== undefined && sameHead(failed.head, pull.headCommit) && failed.retryAt > Date.now())
     )
       return false;
     this.#waiting.set(key, { target, pull });
@@ -151,11 +159,12 @@ export class Previews {
     if (next.done) return;
     const [key, job] = next.value;
     this.#waiting.delete(key);
-    this.#running = this.#run(job.target, job.pull)
+    const asked = job.pull.headCommit;
+    this.#running = this.#run(job)
       .catch((err: unknown) => this.#runFailed(job.target, job.pull, err))
       .then((state) => {
         // A preview the agent could not finish (API server down, a commit it cannot fetch) is tried again later.
-        if (state === 'error') this.#backOff(key, job.pull.headCommit);
+        if (state === 'error') this.#backOff(key, asked);
         else if (state !== 'stopped') {
           this.#failed.delete(key);
           this.#remember(key, job.pull.headCommit);
@@ -179,12 +188,18 @@ export class Previews {
     if (this.#failed.size > MAX_REMEMBERED) this.#failed.delete(this.#failed.keys().next().value!);
   }
 
-  // A preview that threw replaces its `pending` with `error`, unless the agent is stopping.
+  // A preview that threw replaces its `pending` with `error`, unless the agent is stopping; one whose abbreviated
+  // head could not be resolved has no commit to post on, so it is only logged (and backed off like an error).
   #runFailed(target: string, pull: PullRequest, err: unknown): 'error' | 'stopped' {
     if (this.#signal?.aborted) return 'stopped';
     const { reporter, redactor, log } = this.#deps;
     const message = redactor.redact((err as Error)?.message ?? String(err));
-    log.warn({ target, pull: pull.number, head: pull.headCommit, err: message }, 'preview failed');
+    const fields = { target, pull: pull.number, head: pull.headCommit, err: message };
+    if (!isFullHead(pull.headCommit)) {
+      log.warn(fields, 'preview postponed: the abbreviated head commit could not be resolved');
+      return 'error';
+    }
+    log.warn(fields, 'preview failed');
     const w = reporter.writerOf(target);
     if (w) {
       const description = `preview failed: ${message}`;
@@ -199,11 +214,24 @@ export class Previews {
     return 'error';
   }
 
-  async #run(target: string, pull: PullRequest): Promise<string | undefined> {
+  async #run(job: PreviewJob): Promise<string | undefined> {
     const { reporter, redactor, log } = this.#deps;
+    const { target } = job;
     const cfg = this.#deps.targetConfig(target);
     const w = reporter.writerOf(target);
     if (!cfg || !w) return undefined;
+    if (!isFullHead(job.pull.headCommit)) {
+      // Nothing is posted before the full commit is known: no status can go on an abbreviation.
+      const split = splitUrlCredentials(cfg.target.url, await loadGitAuth(cfg.auth));
+      redactor.add(...secretsOf(split.auth));
+      const head = await resolvePreviewHead(job.pull, { ...split, signal: this.#signal });
+      if (head.kind === 'skipped') {
+        log.info({ target, pull: job.pull.number, head: job.pull.headCommit }, head.message);
+        return 'skipped';
+      }
+      job.pull = head.pull;
+    }
+    const { pull } = job;
     const context = `${w.context}/preview`;
     reporter.post(
       target,

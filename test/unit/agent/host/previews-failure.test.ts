@@ -1,5 +1,7 @@
 // A preview that throws before it has a result: its `pending` becomes a redacted `error`, the head is tried again
-// after a backoff (not at once, not never), and a preview cut short by shutdown posts nothing.
+// after a backoff (not at once, not never), and a preview cut short by shutdown posts nothing. A head named by an
+// abbreviated hash (Bitbucket Cloud) is resolved from the real Git server first: a branch that moved on or is
+// missing is skipped, and a remote that cannot be listed is backed off, all with nothing posted.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +15,7 @@ import { HostReporter } from '../../../../src/agent/host/reporter.ts';
 import { parseAgentConfig, type TargetConfig } from '../../../../src/agent/config.ts';
 import { Redactor } from '../../../../src/agent/redact.ts';
 import { Kube } from '../../../../src/kube/objects.ts';
+import { startGitServer, type GitServer } from '../../../support/git-server.ts';
 import { startGitHub, type GitHubFake } from '../../../support/hosts/github.ts';
 
 const token = 'ghp_previewfail';
@@ -20,9 +23,9 @@ const secret = 'hunter2-secret-path';
 const head = 'd'.repeat(40);
 const pull = { number: 3, headCommit: head, headRef: 'feature', baseRef: 'main' };
 let server: GitHubFake | undefined;
-const cleanups: (() => void)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
-  for (const c of cleanups.splice(0)) c();
+  for (const c of cleanups.splice(0)) await c();
   await server?.close();
   server = undefined;
 });
@@ -30,6 +33,7 @@ afterEach(async () => {
 async function setup(
   stop?: AbortController,
   auth: Record<string, string> = { tokenFile: `/nonexistent/${secret}/token` },
+  repo = 'https://github.com/acme/deploy.git',
 ) {
   server = await startGitHub({ token, repository: 'acme/deploy' });
   const [cfg] = parseAgentConfig(
@@ -37,7 +41,7 @@ async function setup(
       targets: [
         {
           name: 'web',
-          repo: 'https://github.com/acme/deploy.git',
+          repo,
           ref: 'main',
           // By default a token file that cannot be read makes the preview throw before reconcile runs.
           auth,
@@ -123,19 +127,6 @@ describe('a preview that throws', () => {
     reporter.stop();
   });
 
-  it('skips, with a log line, a pull request naming its head by an abbreviated hash (Bitbucket Cloud)', async () => {
-    const { previews, reporter, logs, statuses } = await setup();
-    expect(previews.request('web', { ...pull, headCommit: head.slice(0, 12) })).toBe(false);
-    await previews.idle();
-    await reporter.idle();
-    expect(server!.statuses).toEqual([]);
-    expect(statuses()).toEqual([]);
-    expect(logs.join('')).toContain(
-      'preview skipped: the pull request names its head commit by an abbreviated hash',
-    );
-    reporter.stop();
-  });
-
   it('posts no error when the agent is stopping', async () => {
     const stop = new AbortController();
     // Readable auth: reconcile runs and, stopped, ends with an error result, which is no verdict.
@@ -145,6 +136,74 @@ describe('a preview that throws', () => {
     await previews.idle();
     await reporter.idle();
     expect(statuses().filter((s) => s.startsWith('error'))).toEqual([]);
+    reporter.stop();
+  });
+});
+
+describe('a pull request naming its head by an abbreviated hash (Bitbucket Cloud)', () => {
+  async function withRepo() {
+    const git: GitServer = await startGitServer();
+    cleanups.push(() => git.close());
+    const repo = await git.createRepo('deploy');
+    const first = await repo.commit({ 'deploy/a.yaml': 'a: 1\n' }, 'first');
+    const second = await repo.commit({ 'deploy/a.yaml': 'a: 2\n' }, 'second');
+    await repo.branch('feature', second);
+    return { ...(await setup(undefined, {}, repo.url)), first, second, url: repo.url };
+  }
+
+  it('skips a head whose branch has moved on to another commit, naming both, and posts nothing', async () => {
+    const { previews, reporter, logs, first, second } = await withRepo();
+    const prefix = first.slice(0, 12);
+    expect(previews.request('web', { ...pull, headCommit: prefix })).toBe(true);
+    await previews.idle();
+    await reporter.idle();
+    expect(server!.statuses).toEqual([]);
+    expect(logs.join('')).toContain(
+      `preview skipped: pull request #3 names head ${prefix} on branch feature, which points at ${second} now`,
+    );
+    // The same prefix asked again is not resolved again.
+    expect(previews.request('web', { ...pull, headCommit: prefix })).toBe(false);
+    reporter.stop();
+  });
+
+  it('skips a head whose branch the target repository does not have (a fork), and posts nothing', async () => {
+    const { previews, reporter, logs, second, url } = await withRepo();
+    const prefix = second.slice(0, 12);
+    expect(previews.request('web', { ...pull, headCommit: prefix, headRef: 'from-fork' })).toBe(true);
+    await previews.idle();
+    await reporter.idle();
+    expect(server!.statuses).toEqual([]);
+    expect(logs.join('')).toContain(
+      `preview skipped: pull request #3 names head ${prefix} on branch from-fork, which ${url} does not have`,
+    );
+    reporter.stop();
+  });
+
+  it('backs off, posting nothing, when the remote cannot be listed', async () => {
+    const repo = 'http://git:url-pass-4242@127.0.0.1:1/deploy.git';
+    const { previews, reporter, logs } = await setup(undefined, {}, repo);
+    const asked = { ...pull, headCommit: head.slice(0, 12) };
+    expect(previews.request('web', asked)).toBe(true);
+    await previews.idle();
+    await reporter.idle();
+    expect(server!.statuses).toEqual([]);
+    expect(logs.join('')).toContain('preview postponed: the abbreviated head commit could not be resolved');
+    expect(logs.join('')).toContain('listing the refs of http://127.0.0.1:1/deploy.git failed');
+    expect(logs.join('')).not.toContain('url-pass-4242');
+    expect(previews.request('web', asked)).toBe(false);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(previews.request('web', asked)).toBe(true);
+    await previews.idle();
+    reporter.stop();
+  });
+
+  it('skips a head that is no commit hash at all', async () => {
+    const { previews, reporter, logs } = await setup();
+    expect(previews.request('web', { ...pull, headCommit: 'feature-tip' })).toBe(false);
+    expect(previews.request('web', { ...pull, headCommit: head.slice(0, 12), headRef: '' })).toBe(false);
+    await reporter.idle();
+    expect(server!.statuses).toEqual([]);
+    expect(logs.join('')).toContain('preview skipped: the pull request names its head by no commit hash');
     reporter.stop();
   });
 });
