@@ -1,0 +1,193 @@
+// The cost of rendering: the same N-object workload synced as plain YAML, through a kustomization.yaml and
+// from a local Helm chart, each its own copy (namespaces, CRD group, repository, target), with the real
+// kustomize and helm binaries the tests use.
+import { join } from 'node:path';
+import type { KubeObject, SyncTarget } from '../src/core/types.ts';
+import type { GitServer } from '../test/support/git-server.ts';
+import { agentSync, type AgentSync } from './agent.ts';
+import { kubectl } from './kubectl.ts';
+import { run } from './proc.ts';
+import { stringify } from 'yaml';
+import { generate, withLabels, yaml, type Workload } from './workload.ts';
+
+/** How a copy of the workload is committed: one file per object, a kustomization over them, or a chart. */
+export type RenderVariant = 'plain' | 'kustomize' | 'helm';
+
+/** What one variant measured: the initial sync, one-object changes (new commits) and no-ops (same commit). */
+export interface RenderVariantResults {
+  variant: RenderVariant;
+  /** The renderer the sync reported, e.g. `kustomize v5.8.1`. */
+  renderer: string;
+  objects: number;
+  initial: AgentSync;
+  change: AgentSync[];
+  noop: AgentSync[];
+}
+
+/** The render rows' figures at one size; a variant that threw leaves its error instead. */
+export interface RenderResults {
+  n: number;
+  variants: RenderVariantResults[];
+  errors: string[];
+  cleanupMs: number;
+}
+
+/** What the render rows need from the run. */
+export interface RenderContext {
+  kubeconfig: string;
+  git: GitServer;
+  runId: string;
+  size: number;
+  workDir: string;
+  concurrency: number;
+  trials: number;
+  agentNodeFlags: string[];
+  log: (line: string) => void;
+}
+
+const NAMESPACES = 10;
+const VARIANTS: readonly RenderVariant[] = ['plain', 'kustomize', 'helm'];
+const LABEL = 'bench-render';
+const PLACEHOLDER = '__BENCH_RENDER__';
+
+/**
+ * Points the agent at the cached real kustomize and helm (`$GITOPS_AGENT_KUSTOMIZE`, `$GITOPS_AGENT_HELM`),
+ * building them with test/tools/build.sh first when they are missing, as the integration tests' setup does.
+ */
+export async function useRenderTools(log: (line: string) => void): Promise<void> {
+  for (const tool of ['kustomize', 'helm'] as const) {
+    const script = join(import.meta.dirname, '..', 'test', 'tools', 'build.sh');
+    const out = await run('bash', [script, tool]);
+    const binary = out.stdout.trim().split('\n').pop() ?? '';
+    process.env[tool === 'kustomize' ? 'GITOPS_AGENT_KUSTOMIZE' : 'GITOPS_AGENT_HELM'] = binary;
+    log(`render: ${tool} at ${binary}`);
+  }
+}
+
+/** Measures the three variants one after another at one size; always deletes what it created. */
+export async function runRender(ctx: RenderContext): Promise<RenderResults> {
+  const name = `bench-${ctx.runId}-r${ctx.size}`;
+  const inventoryNamespace = `${name}-sys`;
+  const out: RenderResults = { n: ctx.size, variants: [], errors: [], cleanupMs: 0 };
+  try {
+    await kubectl(ctx.kubeconfig, ['create', 'namespace', inventoryNamespace]);
+    for (const variant of VARIANTS) {
+      try {
+        out.variants.push(await runVariant(ctx, name, inventoryNamespace, variant));
+      } catch (err) {
+        const msg = `render ${variant}: ${err instanceof Error ? err.message : String(err)}`;
+        ctx.log(`FAILED ${msg}`);
+        out.errors.push(msg.slice(0, 1000));
+      }
+    }
+  } finally {
+    const t = performance.now();
+    const copies = VARIANTS.map((v) => workloadOf(name, v, ctx.size));
+    const del = (what: string[]): Promise<unknown> =>
+      kubectl(ctx.kubeconfig, ['delete', '--ignore-not-found', '--wait=true', '--timeout=600s', ...what]);
+    await del(copies.map((w) => `customresourcedefinition/widgets.${w.group}`))
+      .then(() =>
+        del([inventoryNamespace, ...copies.flatMap((w) => w.namespaces)].map((n) => `namespace/${n}`)),
+      )
+      .catch((err: unknown) =>
+        out.errors.push(`cleanup: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    out.cleanupMs = performance.now() - t;
+    ctx.log(`render ${ctx.size}: cleaned up in ${(out.cleanupMs / 1000).toFixed(1)}s`);
+  }
+  return out;
+}
+
+function workloadOf(name: string, variant: RenderVariant, size: number): Workload {
+  const copy = variant[0] ?? 'x';
+  const group = `${copy}.${name.replace(/^bench-/, '')}.bench.gitops-agent.io`;
+  return generate(size, { namespacePrefix: `${name}-${copy}`, group, namespaces: NAMESPACES });
+}
+
+async function runVariant(
+  ctx: RenderContext,
+  name: string,
+  inventoryNamespace: string,
+  variant: RenderVariant,
+): Promise<RenderVariantResults> {
+  const w = workloadOf(name, variant, ctx.size);
+  const repo = await ctx.git.createRepo(`${name}-${variant}`);
+  const layout = layoutOf(variant, w);
+  await repo.commit(layout.files, `${ctx.size} objects as ${variant}`);
+  const target: SyncTarget = {
+    name: `${name}-${variant}`,
+    url: repo.url,
+    ref: 'main',
+    path: layout.path,
+    namespace: 'default',
+    inventoryNamespace,
+    prune: { enabled: true, allowEmpty: false, maxShare: 0.5, allowMass: false },
+    force: true,
+    healthTimeoutSeconds: 300,
+  };
+  const input = {
+    target,
+    kubeconfig: ctx.kubeconfig,
+    cacheDir: join(ctx.workDir, `${name}-${variant}-git-cache`),
+    mode: 'sync' as const,
+    concurrency: ctx.concurrency,
+  };
+  const agentCtx = { ...ctx, name, namespaces: NAMESPACES, inventoryNamespace };
+  const sync = (what: string, expect: Record<string, number>) =>
+    agentSync(input, `${variant} ${what}`, expect, agentCtx);
+  const objects = w.prereqs.length + w.members.length;
+  const initial = await sync('initial sync', { created: objects });
+  const probe = w.members[w.probe];
+  if (!probe) throw new Error('workload has no ConfigMap to change');
+  const change: AgentSync[] = [];
+  const noop: AgentSync[] = [];
+  for (let t = 0; t < ctx.trials; t++) {
+    const changed = { ...probe, data: { ...(probe['data'] as object), key: `changed-${t}` } };
+    await repo.commit(layout.fileOf(w.probe, changed), `change one object (${t})`);
+    change.push(await sync('one-object change', { configured: 1 }));
+    noop.push(await sync('no-op sync', { unchanged: objects }));
+  }
+  const renderer = initial.renderer ?? 'unknown';
+  if (renderer.split(' ')[0] !== variant) throw new Error(`${variant} copy was rendered by ${renderer}`);
+  return { variant, renderer, objects, initial, change, noop };
+}
+
+interface Layout {
+  path: string;
+  files: Record<string, string>;
+  /** The file (path → text) of member `i` with `object` as its content, for a one-object change. */
+  fileOf(i: number, object: KubeObject): Record<string, string>;
+}
+
+// Each variant renders to the same objects, plus one label whose value the tool sets (kustomize's `labels`
+// transformer, helm's values; committed as is in plain YAML), so the tool touches every object; selectors
+// are left alone.
+function layoutOf(variant: RenderVariant, w: Workload): Layout {
+  const dir = variant === 'helm' ? 'chart/templates' : 'manifests';
+  const text = (o: KubeObject): string =>
+    variant === 'plain'
+      ? yaml(withLabels(o, { [LABEL]: 'plain' }))
+      : variant === 'helm'
+        ? yaml(withLabels(o, { [LABEL]: PLACEHOLDER })).replace(PLACEHOLDER, '{{ .Values.benchRender }}')
+        : yaml(o);
+  const memberPath = (i: number): string => (w.paths[i] ?? '').replace(/^manifests\//, `${dir}/`);
+  const files: Record<string, string> = {};
+  w.prereqs.forEach((o, i) => (files[`${dir}/prereqs/${String(i).padStart(2, '0')}.yaml`] = text(o)));
+  w.members.forEach((o, i) => (files[memberPath(i)] = text(o)));
+  if (variant === 'kustomize')
+    files['manifests/kustomization.yaml'] = stringify({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      labels: [{ pairs: { [LABEL]: 'kustomize' } }],
+      resources: Object.keys(files).map((p) => p.slice('manifests/'.length)),
+    });
+  if (variant === 'helm') {
+    files['chart/Chart.yaml'] = 'apiVersion: v2\nname: bench\nversion: 0.1.0\n';
+    files['chart/values.yaml'] = 'benchRender: helm\n';
+  }
+  return {
+    path: variant === 'helm' ? 'chart' : 'manifests',
+    files,
+    fileOf: (i, o) => ({ [memberPath(i)]: text(o) }),
+  };
+}
