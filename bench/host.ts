@@ -22,6 +22,9 @@ export interface HostTrial {
   noopSyncs: number;
   noopReads: number;
   noopPosts: number;
+  /** The final status (`state: description`), and each status the no-op syncs posted. */
+  verdict: string;
+  reposted: string[];
 }
 
 /** What the host rows measured. */
@@ -78,7 +81,8 @@ export async function runHost(ctx: HostContext): Promise<HostResults> {
       const last = trials.at(-1);
       ctx.log(
         `host trial ${t}: status ${last?.statusMs.toFixed(0)} ms after the sync, ${last?.reads} reads and ` +
-          `${last?.posts} posts; ${last?.noopSyncs} no-op syncs: ${last?.noopReads} reads, ${last?.noopPosts} posts`,
+          `${last?.posts} posts (${last?.verdict}); ${last?.noopSyncs} no-op syncs: ${last?.noopReads} reads, ` +
+          `${last?.noopPosts} posts ${JSON.stringify(last?.reposted)}`,
       );
     }
     return { provider: 'github', objects: OBJECTS, interval: INTERVAL, trials };
@@ -108,6 +112,8 @@ async function trial(agent: RunningAgent, gh: GitHubFake, ns: string, sha: strin
     noopSyncs: NOOPS_PER_TRIAL,
     noopReads: after.filter((r) => r.method === 'GET').length,
     noopPosts: after.filter((r) => r.method === 'POST').length,
+    verdict: described(final.body),
+    reposted: after.filter((r) => r.method === 'POST').map((r) => described(r.body)),
   };
 }
 
@@ -127,7 +133,7 @@ async function syncDone(agent: RunningAgent, ns: string, sha: string, count = 1)
 }
 
 // The first status of `sha` that is not `pending`, once the server has it.
-async function finalStatus(gh: GitHubFake, sha: string): Promise<{ at: number }> {
+async function finalStatus(gh: GitHubFake, sha: string): Promise<{ at: number; body: unknown }> {
   const t0 = performance.now();
   for (;;) {
     const posted = gh.requests.find(
@@ -138,4 +144,9 @@ async function finalStatus(gh: GitHubFake, sha: string): Promise<{ at: number }>
     if (performance.now() - t0 > 30_000) throw new Error(`no final status of ${sha} within 30 s`);
     await new Promise((r) => setTimeout(r, 2));
   }
+}
+
+function described(body: unknown): string {
+  const b = body as { state?: string; description?: string };
+  return `${b.state}: ${b.description}`;
 }

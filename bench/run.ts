@@ -17,7 +17,7 @@ import { runLargeRepos, type LargeRepoResult } from './large-repo.ts';
 import { runContinuous, type ContinuousResults } from './continuous.ts';
 import { runRender, useRenderTools, type RenderResults } from './render.ts';
 import { runHost, type HostResults } from './host.ts';
-import { hostRows, renderRows } from './table-render-host.ts';
+import { hostRows, renderProfile, renderRows } from './table-render-host.ts';
 
 const USAGE = `npm run bench -- [options]
   --sizes 100,1000,5000   workload sizes (objects per copy; default all three; --sizes= for the git rows only)
@@ -207,7 +207,7 @@ try {
     ...gitError.map((e) => `  FAILED ${e.split('\n')[0]}`),
     '',
     'agent profile (reconcile wall time; stage timings in ms; API requests by verb)',
-    ...results.flatMap(profile).map((l) => `  ${l}`),
+    ...[...results.flatMap(profile), ...renderProfile(render)].map((l) => `  ${l}`),
     '',
     `total runtime ${(totalSeconds / 60).toFixed(1)} min`,
   ].join('\n');

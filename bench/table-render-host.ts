@@ -80,6 +80,31 @@ export function renderRows(r: RenderResults | undefined): Row[] {
   return rows;
 }
 
+/** Stage timings and requests by verb of each render copy's first syncs, for the profile block. */
+export function renderProfile(r: RenderResults | undefined): string[] {
+  if (!r) return [];
+  const fmt = (o: Record<string, number>, unit: string): string =>
+    Object.entries(o)
+      .map(([k, v]) => `${k}=${v}${unit}`)
+      .join(' ');
+  return r.variants.flatMap((v) =>
+    (
+      [
+        ['initial', v.initial],
+        ['change', v.change[0]],
+        ['no-op', v.noop[0]],
+      ] as const
+    ).flatMap(([what, s]) =>
+      s
+        ? [
+            `N=${r.n} ${v.variant.padEnd(9)} ${what.padEnd(7)} ${sec(s.reconcileMs).padStart(8)}  stages ` +
+              `${fmt(s.timings, 'ms')}  requests ${fmt(s.requests, '')}`,
+          ]
+        : [],
+    ),
+  );
+}
+
 /** The commit-status rows: latency after the sync, requests per new commit, and what no-op syncs send. */
 export function hostRows(h: HostResults | undefined): Row[] {
   if (!h) return [];
@@ -109,7 +134,7 @@ export function hostRows(h: HostResults | undefined): Row[] {
       ...base,
       measurement: `${h.provider} status: interval no-op syncs of the same commit (${noopSyncs}, every ${h.interval})`,
       agent: `${(noopReads / noopSyncs).toFixed(1)} requests/sync`,
-      ratio: noopPosts === 0 ? 'nothing posted again' : `POSTED AGAIN ${noopPosts}×`,
+      ratio: noopPosts === 0 ? 'nothing posted again' : reposted(t),
       requests: `${noopReads} reads · ${noopPosts} posts`,
     },
   ];
@@ -117,4 +142,16 @@ export function hostRows(h: HostResults | undefined): Row[] {
 
 function signed(v: number): string {
   return `${v >= 0 ? '+' : '−'}${ms(Math.abs(v))}`;
+}
+
+// Which statuses the no-op syncs posted again: the same state with a new description, or another state.
+function reposted(trials: HostResults['trials']): string {
+  const all = trials.flatMap((t) =>
+    t.reposted.map((r) => ({ r, sameState: r.split(':')[0] === t.verdict.split(':')[0] })),
+  );
+  const same = all.filter((x) => x.sameState).length;
+  const example = all[0]
+    ? `, e.g. "${all[0].r}" after "${trials.find((t) => t.reposted.length)?.verdict}"`
+    : '';
+  return `POSTED AGAIN ${all.length}× (${same} same state, new description${example})`;
 }
