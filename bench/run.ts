@@ -20,9 +20,11 @@ import { runHost, type HostResults } from './host.ts';
 import { hostRows, renderProfile, renderRows } from './table-render-host.ts';
 
 const USAGE = `npm run bench -- [options]
-  --sizes 100,1000,5000   workload sizes (objects per copy; default all three; --sizes= for the git rows only)
-  --quick                 size 100, one trial, 500-commit git history
-  --trials N              trials of the no-op, drift and git fetch rows (default 3)
+  --sizes 100,1000,5000   workload sizes (objects per copy; default all three; --sizes= for none: the git,
+                          memory, render, continuous and host rows only)
+  --quick                 size 100, one trial, 500-commit git history, render rows at 100 objects
+  --trials N              trials of the no-op, drift, git fetch and render rows (default 3), and of the
+                          host rows (at least 5)
   --git-commits N,M       commits of each git history (default 2000,5000)
   --no-large              skip the memory rows (a 200 MB pack and a 400 MB blob outside the path)
   --no-git                skip the git rows
