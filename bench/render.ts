@@ -1,6 +1,7 @@
 // The cost of rendering: the same N-object workload synced as plain YAML, through a kustomization.yaml and
 // from a local Helm chart, each its own copy (namespaces, CRD group, repository, target), with the real
 // kustomize and helm binaries the tests use.
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeObject, SyncTarget } from '../src/core/types.ts';
 import type { GitServer } from '../test/support/git-server.ts';
@@ -13,15 +14,20 @@ import { generate, withLabels, yaml, type Workload } from './workload.ts';
 /** How a copy of the workload is committed: one file per object, a kustomization over them, or a chart. */
 export type RenderVariant = 'plain' | 'kustomize' | 'helm';
 
+/** One sync of a render copy, with the peak RSS of the tool runs it made (none for plain YAML or a reused render). */
+export interface RenderSync extends AgentSync {
+  toolMaxRssMiB?: number;
+}
+
 /** What one variant measured: the initial sync, one-object changes (new commits) and no-ops (same commit). */
 export interface RenderVariantResults {
   variant: RenderVariant;
   /** The renderer the sync reported, e.g. `kustomize v5.8.1`. */
   renderer: string;
   objects: number;
-  initial: AgentSync;
-  change: AgentSync[];
-  noop: AgentSync[];
+  initial: RenderSync;
+  change: RenderSync[];
+  noop: RenderSync[];
 }
 
 /** The render rows' figures at one size; a variant that threw leaves its error instead. */
@@ -50,18 +56,38 @@ const VARIANTS: readonly RenderVariant[] = ['plain', 'kustomize', 'helm'];
 const LABEL = 'bench-render';
 const PLACEHOLDER = '__BENCH_RENDER__';
 
+/** The tools of the render rows; each run's peak RSS is appended to a log that `peakMiB` reads and empties. */
+interface RenderTools {
+  /** The largest peak RSS of the tool runs since the last call, or undefined when none ran. */
+  peakMiB(): Promise<number | undefined>;
+}
+
 /**
  * Points the agent at the cached real kustomize and helm (`$GITOPS_AGENT_KUSTOMIZE`, `$GITOPS_AGENT_HELM`),
  * building them with test/tools/build.sh first when they are missing, as the integration tests' setup does.
+ * Each is run through a two-line wrapper, `exec /usr/bin/time` of the real binary, which records the tool's
+ * peak RSS; the agent's memory watchdog then watches `time` instead of the tool, so the cap is not enforced
+ * in these rows.
  */
-export async function useRenderTools(log: (line: string) => void): Promise<void> {
+async function renderTools(ctx: RenderContext): Promise<RenderTools> {
+  const rssLog = join(ctx.workDir, 'render-tools-rss.log');
+  await writeFile(rssLog, '');
   for (const tool of ['kustomize', 'helm'] as const) {
     const script = join(import.meta.dirname, '..', 'test', 'tools', 'build.sh');
-    const out = await run('bash', [script, tool]);
-    const binary = out.stdout.trim().split('\n').pop() ?? '';
-    process.env[tool === 'kustomize' ? 'GITOPS_AGENT_KUSTOMIZE' : 'GITOPS_AGENT_HELM'] = binary;
-    log(`render: ${tool} at ${binary}`);
+    const binary = (await run('bash', [script, tool])).stdout.trim().split('\n').pop() ?? '';
+    const wrapper = join(ctx.workDir, `${tool}-timed`);
+    const text = `#!/bin/sh\nexec /usr/bin/time -a -o '${rssLog}' -f %M '${binary}' "$@"\n`;
+    await writeFile(wrapper, text, { mode: 0o755 });
+    process.env[tool === 'kustomize' ? 'GITOPS_AGENT_KUSTOMIZE' : 'GITOPS_AGENT_HELM'] = wrapper;
+    ctx.log(`render: ${tool} at ${binary}, run under /usr/bin/time`);
   }
+  return {
+    async peakMiB() {
+      const kib = (await readFile(rssLog, 'utf8')).split('\n').filter(Boolean).map(Number);
+      await writeFile(rssLog, '');
+      return kib.length ? Math.max(...kib) / 1024 : undefined;
+    },
+  };
 }
 
 /** Measures the three variants one after another at one size; always deletes what it created. */
@@ -70,10 +96,11 @@ export async function runRender(ctx: RenderContext): Promise<RenderResults> {
   const inventoryNamespace = `${name}-sys`;
   const out: RenderResults = { n: ctx.size, variants: [], errors: [], cleanupMs: 0 };
   try {
+    const tools = await renderTools(ctx);
     await kubectl(ctx.kubeconfig, ['create', 'namespace', inventoryNamespace]);
     for (const variant of VARIANTS) {
       try {
-        out.variants.push(await runVariant(ctx, name, inventoryNamespace, variant));
+        out.variants.push(await runVariant(ctx, tools, name, inventoryNamespace, variant));
       } catch (err) {
         const msg = `render ${variant}: ${err instanceof Error ? err.message : String(err)}`;
         ctx.log(`FAILED ${msg}`);
@@ -106,6 +133,7 @@ function workloadOf(name: string, variant: RenderVariant, size: number): Workloa
 
 async function runVariant(
   ctx: RenderContext,
+  tools: RenderTools,
   name: string,
   inventoryNamespace: string,
   variant: RenderVariant,
@@ -133,14 +161,17 @@ async function runVariant(
     concurrency: ctx.concurrency,
   };
   const agentCtx = { ...ctx, name, namespaces: NAMESPACES, inventoryNamespace };
-  const sync = (what: string, expect: Record<string, number>) =>
-    agentSync(input, `${variant} ${what}`, expect, agentCtx);
+  const sync = async (what: string, expect: Record<string, number>): Promise<RenderSync> => {
+    await tools.peakMiB();
+    const s = await agentSync(input, `${variant} ${what}`, expect, agentCtx);
+    return { ...s, toolMaxRssMiB: await tools.peakMiB() };
+  };
   const objects = w.prereqs.length + w.members.length;
   const initial = await sync('initial sync', { created: objects });
   const probe = w.members[w.probe];
   if (!probe) throw new Error('workload has no ConfigMap to change');
-  const change: AgentSync[] = [];
-  const noop: AgentSync[] = [];
+  const change: RenderSync[] = [];
+  const noop: RenderSync[] = [];
   for (let t = 0; t < ctx.trials; t++) {
     const changed = { ...probe, data: { ...(probe['data'] as object), key: `changed-${t}` } };
     await repo.commit(layout.fileOf(w.probe, changed), `change one object (${t})`);

@@ -15,7 +15,7 @@ import { runSize, type SizeResults } from './size.ts';
 import { continuousRows, formatTable, gitRows, largeRow, profile, sizeRows, targets } from './table.ts';
 import { runLargeRepos, type LargeRepoResult } from './large-repo.ts';
 import { runContinuous, type ContinuousResults } from './continuous.ts';
-import { runRender, useRenderTools, type RenderResults } from './render.ts';
+import { runRender, type RenderResults } from './render.ts';
 import { runHost, type HostResults } from './host.ts';
 import { hostRows, renderProfile, renderRows } from './table-render-host.ts';
 
@@ -153,7 +153,6 @@ try {
   let render: RenderResults | undefined;
   if (values['no-render'] !== true && !interrupted) {
     log(`render: ${renderSize} objects as plain YAML, through kustomize and from a Helm chart`);
-    await useRenderTools(log);
     const ctx = { kubeconfig: cp.kubeconfig, git, runId, size: renderSize, workDir, concurrency, trials };
     render = await runRender({ ...ctx, agentNodeFlags, log }).catch(failed('render'));
   }

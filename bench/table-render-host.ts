@@ -2,7 +2,7 @@
 import type { AgentSync } from './agent.ts';
 import type { HostResults } from './host.ts';
 import { median } from './proc.ts';
-import type { RenderResults, RenderVariantResults } from './render.ts';
+import type { RenderResults, RenderSync, RenderVariantResults } from './render.ts';
 import type { Row } from './table.ts';
 
 const EMPTY = { flux: '', kubectl: '', limit: '' };
@@ -61,11 +61,14 @@ export function renderRows(r: RenderResults | undefined): Row[] {
       ratio: `render reused ${reused}/${v.noop.length}${noop.vsPlain ? `, ${noop.vsPlain}` : ''}`,
       requests: noop.requests,
     });
-    const rss = (list: AgentSync[]): string => `${Math.max(...list.map((s) => s.maxRssMiB)).toFixed(0)}`;
-    row('agent peak RSS (initial / change / no-op; the tool not included)', {
+    const peak = (list: number[]): string => (list.length ? Math.max(...list).toFixed(0) : '—');
+    const rss = (list: RenderSync[]): string => peak(list.map((s) => s.maxRssMiB));
+    const tool = (list: RenderSync[]): string => peak(list.flatMap((s) => s.toolMaxRssMiB ?? []));
+    row('peak RSS, agent · tool (initial / change / no-op)', {
       agent: `${rss([v.initial])} / ${rss(v.change)} / ${rss(v.noop)} MiB`,
       ratio: '',
-      requests: '',
+      requests:
+        v.variant === 'plain' ? '' : `tool ${tool([v.initial])} / ${tool(v.change)} / ${tool(v.noop)} MiB`,
     });
   }
   for (const e of r.errors)
