@@ -3,12 +3,12 @@
 // kustomize and helm binaries the tests use.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import type { KubeObject, SyncTarget } from '../src/core/types.ts';
 import type { GitServer } from '../test/support/git-server.ts';
 import { agentSync, type AgentSync } from './agent.ts';
 import { kubectl } from './kubectl.ts';
 import { run } from './proc.ts';
-import { stringify } from 'yaml';
 import { generate, withLabels, yaml, type Workload } from './workload.ts';
 
 /** How a copy of the workload is committed: one file per object, a kustomization over them, or a chart. */
