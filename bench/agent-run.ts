@@ -2,6 +2,7 @@
 // peak RSS and CPU time, so the figures are the agent's and not the benchmark driver's.
 import { reconcile } from '../src/sync/reconcile.ts';
 import type { SyncTarget } from '../src/core/types.ts';
+import type { SyncEvent } from '../src/sync/events.ts';
 import { Kube } from '../src/kube/objects.ts';
 import { preferSmallHeap } from '../src/core/memory.ts';
 
@@ -32,6 +33,10 @@ export interface AgentRunOutput {
   startupMs: number;
   maxRssMiB: number;
   cpuSeconds: number;
+  /** The tool that rendered and its version (`kustomize v5.8.1`), or `plain`. */
+  renderer?: string;
+  /** Whether the render stage reused the last render instead of running the tool or parsing the files. */
+  renderReused: boolean;
 }
 
 // The same V8 setting the CLI's main() applies, so the figures are the agent's.
@@ -40,9 +45,11 @@ const input = JSON.parse(process.argv[2] ?? '{}') as AgentRunInput;
 const startupMs = performance.now();
 const kube = Kube.load(input.kubeconfig, { concurrency: input.concurrency });
 const start = performance.now();
+let renderReused = false;
+const onEvent = (e: SyncEvent): void => void (e.type === 'render-reused' && (renderReused = true));
 const result = await reconcile(
   input.target,
-  { kube, cacheDir: input.cacheDir, version: 'bench' },
+  { kube, cacheDir: input.cacheDir, version: 'bench', onEvent },
   { mode: input.mode },
 );
 const reconcileMs = performance.now() - start;
@@ -66,5 +73,7 @@ const output: AgentRunOutput = {
   startupMs,
   maxRssMiB: usage.maxRSS / 1024,
   cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+  renderer: result.renderer && [result.renderer.tool, result.renderer.version].filter(Boolean).join(' '),
+  renderReused,
 };
 process.stdout.write(JSON.stringify(output) + '\n');

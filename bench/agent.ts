@@ -130,7 +130,8 @@ export async function runAgent(ctx: AgentContext): Promise<AgentResults> {
   return { objects, initial, noop, diff, change, drift, prune, pruned: w.pruned.length };
 }
 
-async function agentSync(
+/** Runs one agent sync in its own process and checks its outcome and actions against `expect`. */
+export async function agentSync(
   input: AgentRunInput,
   what: string,
   expect: Record<string, number>,

@@ -148,7 +148,8 @@ function target(ns: string, url: string) {
 
 type LogLine = Record<string, unknown>;
 
-interface RunningAgent {
+/** A `gitops-agent run` process started by startAgent, with its JSON log lines. */
+export interface RunningAgent {
   pid: number;
   waitFor(match: (l: LogLine) => boolean, timeoutMs: number): Promise<void>;
   /** Resolves once /readyz answers 200 (first syncs done, drift watches listed). */
@@ -156,7 +157,8 @@ interface RunningAgent {
   stop(): Promise<void>;
 }
 
-async function startAgent(ctx: Ctx, name: string, targets: object[]): Promise<RunningAgent> {
+/** Starts `gitops-agent run` with these target entries in a config of its own, once it listens. */
+export async function startAgent(ctx: Ctx, name: string, targets: object[]): Promise<RunningAgent> {
   const dir = await mkdtemp(join(ctx.workDir, `agent-${name}-`));
   const config = join(dir, 'agent.yaml');
   await writeFile(config, stringify({ agent: { cluster: 'bench', listen: '127.0.0.1:0' }, targets }));

@@ -15,11 +15,16 @@ import { runSize, type SizeResults } from './size.ts';
 import { continuousRows, formatTable, gitRows, largeRow, profile, sizeRows, targets } from './table.ts';
 import { runLargeRepos, type LargeRepoResult } from './large-repo.ts';
 import { runContinuous, type ContinuousResults } from './continuous.ts';
+import { runRender, type RenderResults } from './render.ts';
+import { runHost, type HostResults } from './host.ts';
+import { hostRows, renderProfile, renderRows } from './table-render-host.ts';
 
 const USAGE = `npm run bench -- [options]
-  --sizes 100,1000,5000   workload sizes (objects per copy; default all three; --sizes= for the git rows only)
-  --quick                 size 100, one trial, 500-commit git history
-  --trials N              trials of the no-op, drift and git fetch rows (default 3)
+  --sizes 100,1000,5000   workload sizes (objects per copy; default all three; --sizes= for none: the git,
+                          memory, render, continuous and host rows only)
+  --quick                 size 100, one trial, 500-commit git history, render rows at 100 objects
+  --trials N              trials of the no-op, drift, git fetch and render rows (default 3), and of the
+                          host rows (at least 5)
   --git-commits N,M       commits of each git history (default 2000,5000)
   --no-large              skip the memory rows (a 200 MB pack and a 400 MB blob outside the path)
   --no-git                skip the git rows
@@ -27,6 +32,10 @@ const USAGE = `npm run bench -- [options]
   --agent-only            only the agent's rows, and Flux's engine unless --no-flux (no kubectl, limit or git rows)
   --no-continuous         skip the continuous agent's rows (drift undone by its watches, memory of 20 targets)
   --no-flux               skip Flux's engine (bench/flux, built once with Go into the test-environment cache)
+  --render-size N         objects of the render rows: plain YAML, kustomize and helm (default 1000; 100 with --quick)
+  --no-render             skip the render rows (they run with --agent-only too, and without any --sizes)
+  --no-host               skip the commit-status rows (gitops-agent run against a local GitHub contract server;
+                          they run with --agent-only too)
   --agent-node-flags F    extra Node flags for the agent's processes, e.g. --agent-node-flags=--max-semi-space-size=8
   --kubectl-full          all kubectl rows at every size (default: above 1,000 objects kubectl gets one
                           no-op trial and no plain or prune runs, as each of its passes takes minutes)
@@ -45,6 +54,9 @@ const { values } = parseArgs({
     'agent-only': { type: 'boolean' },
     'no-flux': { type: 'boolean' },
     'no-continuous': { type: 'boolean' },
+    'render-size': { type: 'string' },
+    'no-render': { type: 'boolean' },
+    'no-host': { type: 'boolean' },
     'agent-node-flags': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -62,8 +74,9 @@ const gitCommits = (values['git-commits'] ?? (quick ? '500' : '2000,5000'))
   .map(Number);
 const concurrency = Number(values.concurrency ?? 16);
 const agentOnly = values['agent-only'] === true;
+const renderSize = Number(values['render-size'] ?? (quick ? 100 : 1000));
 const agentNodeFlags = (values['agent-node-flags'] ?? '').split(' ').filter(Boolean);
-if (![...sizes, trials, ...gitCommits, concurrency].every((v) => Number.isInteger(v) && v > 0)) {
+if (![...sizes, trials, ...gitCommits, concurrency, renderSize].every((v) => Number.isInteger(v) && v > 0)) {
   process.stderr.write(`bad option value\n\n${USAGE}`);
   process.exit(2);
 }
@@ -137,6 +150,13 @@ try {
     results.push(await runSize(ctx));
   }
 
+  let render: RenderResults | undefined;
+  if (values['no-render'] !== true && !interrupted) {
+    log(`render: ${renderSize} objects as plain YAML, through kustomize and from a Helm chart`);
+    const ctx = { kubeconfig: cp.kubeconfig, git, runId, size: renderSize, workDir, concurrency, trials };
+    render = await runRender({ ...ctx, agentNodeFlags, log }).catch(failed('render'));
+  }
+
   let continuous: ContinuousResults | undefined;
   if (values['no-continuous'] !== true && !interrupted) {
     log('continuous agent: drift trials and the memory of 20 targets');
@@ -144,11 +164,21 @@ try {
     continuous = await runContinuous(ctx).catch(failed('continuous agent'));
   }
 
+  let host: HostResults | undefined;
+  if (values['no-host'] !== true && !interrupted) {
+    log('git host: commit statuses of gitops-agent run on a local GitHub contract server');
+    host = await runHost({ kubeconfig: cp.kubeconfig, git, workDir, runId, trials, log }).catch(
+      failed('host'),
+    );
+  }
+
   // An interrupted run's figures are partial and half of them failures: nothing is printed or written.
   if (interrupted) await new Promise(() => undefined);
   const rows = [
     ...results.flatMap(sizeRows),
+    ...renderRows(render),
     ...continuousRows(continuous),
+    ...hostRows(host),
     ...gitResults.flatMap(gitRows),
     ...large.map(largeRow),
   ];
@@ -178,7 +208,7 @@ try {
     ...gitError.map((e) => `  FAILED ${e.split('\n')[0]}`),
     '',
     'agent profile (reconcile wall time; stage timings in ms; API requests by verb)',
-    ...results.flatMap(profile).map((l) => `  ${l}`),
+    ...[...results.flatMap(profile), ...renderProfile(render)].map((l) => `  ${l}`),
     '',
     `total runtime ${(totalSeconds / 60).toFixed(1)} min`,
   ].join('\n');
@@ -195,6 +225,8 @@ try {
     kubectlFull: values['kubectl-full'] === true,
     agentOnly,
     agentNodeFlags,
+    renderSize: values['no-render'] === true ? undefined : renderSize,
+    host: values['no-host'] !== true,
   };
   const json = {
     startedAt: new Date(Date.now() - totalSeconds * 1000).toISOString(),
@@ -205,7 +237,7 @@ try {
   await writeFile(
     file,
     JSON.stringify(
-      { ...json, rows, targets: goals, sizes: results, git: gitResults, large, continuous },
+      { ...json, rows, targets: goals, sizes: results, git: gitResults, large, continuous, render, host },
       null,
       2,
     ),
