@@ -11,6 +11,8 @@ export interface StatusJob {
   status: CommitStatus;
   /** Post only when the commit has no final status of this context yet (a pending at a re-check keeps the verdict). */
   onlyIfNew?: boolean;
+  /** Post only when the state differs: a re-check that changed nothing keeps the description of the sync that deployed. */
+  keepSameState?: boolean;
 }
 
 /** What became of a job. */
@@ -147,7 +149,7 @@ export class StatusQueue {
         latest !== undefined &&
         inHostWords(latest.state) === inHostWords(job.status.state) &&
         // GitLab refuses pending → pending ("Cannot transition status"), whatever the description says.
-        (latest.description === description || latest.state === 'pending');
+        (latest.description === description || latest.state === 'pending' || job.keepSameState === true);
       if (same || (job.onlyIfNew && latest !== undefined && latest.state !== 'pending')) {
         this.#onOutcome({ kind: 'unchanged', job });
         return false;

@@ -75,7 +75,7 @@ export class HostReporter {
     target: string,
     sha: string,
     verdict: Verdict,
-    opts: { context?: string; onlyIfNew?: boolean } = {},
+    opts: { context?: string; onlyIfNew?: boolean; keepSameState?: boolean } = {},
   ): void {
     const w = this.writerOf(target);
     if (!w) return;
@@ -95,6 +95,7 @@ export class HostReporter {
         ...(w.settings.targetUrl ? { targetUrl: w.settings.targetUrl } : {}),
       },
       onlyIfNew: opts.onlyIfNew,
+      keepSameState: opts.keepSameState,
     });
   }
 
@@ -132,7 +133,12 @@ export class HostReporter {
     // does not: the branch may have moved, and a red status on the old commit would never be replaced.
     const beforeSource = verdict?.state === 'error' && event.result?.error?.stage !== 'source';
     const sha = event.result?.commit ?? (beforeSource ? this.#lastCommit.get(event.target) : undefined);
-    if (verdict && sha) this.post(event.target, sha, verdict);
+    // A re-check that changed nothing leaves "1 configured, 3/3 healthy" on the commit rather than replacing it
+    // with "unchanged": the status says what deploying the commit did, and the check is not re-posted.
+    // A failure keeps moving with its cause (ImagePullBackOff, then CrashLoopBackOff).
+    const changedNothing = event.result?.changes.every((c) => c.action === 'unchanged') === true;
+    const keepSameState = changedNothing && verdict?.state === 'success';
+    if (verdict && sha) this.post(event.target, sha, verdict, { keepSameState });
   }
 
   #verdict(outcome: string, result: SyncResult | undefined, message: string): Verdict | undefined {
