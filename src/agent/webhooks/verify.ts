@@ -57,7 +57,8 @@ export function standardWebhookMatches(
   if (!/^\d{1,12}$/.test(headers.timestamp)) return false;
   const skew = Math.abs(nowMs / 1000 - Number(headers.timestamp));
   if (skew > STANDARD_WEBHOOKS_TOLERANCE_SECONDS) return false;
-  const key = Buffer.from(text.slice('whsec_'.length), 'base64');
+  const key = signingKey(text);
+  if (!key) return false;
   const want = createHmac('sha256', key).update(`${headers.id}.${headers.timestamp}.`).update(body).digest();
   let matched = false;
   // Every entry is compared (no early exit), each in constant time; other versions are skipped.
@@ -68,4 +69,15 @@ export function standardWebhookMatches(
     if (got.length === want.length && timingSafeEqual(got, want)) matched = true;
   }
   return matched;
+}
+
+// The key of a `whsec_` secret, or undefined when it is no strict base64 of at least 24 bytes: Node decodes any
+// garbage leniently, and `whsec_` alone (or a masked `whsec_***`) would give an empty key anyone can sign with.
+function signingKey(secret: string): Buffer | undefined {
+  const b64 = secret.slice('whsec_'.length);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return undefined;
+  const key = Buffer.from(b64, 'base64');
+  return key.length >= 24 && key.toString('base64').replace(/=+$/, '') === b64.replace(/=+$/, '')
+    ? key
+    : undefined;
 }
