@@ -76,12 +76,21 @@ export class DiskRenderCache implements RenderCache {
       this.#cluster = cluster ? clusterFingerprint(cluster) : '';
       return renderKey(snapshot, target, cluster);
     }
-    this.#cluster = this.#stored?.cluster ?? '';
     // Unreachable unless the source stage broke its promise; rendering no files would prune everything.
     if (this.#stored?.commit !== snapshot.commit)
       throw new AgentError('render', `commit ${snapshot.commit} was not read and has no stored render`, {
         retryable: true,
       });
+    // The cluster changed between the source stage's look and this one (a CRD applied meanwhile): the files
+    // this render needs were not read, so the next sync reads and renders them.
+    if (this.#stored.cluster && cluster && clusterFingerprint(cluster) !== this.#stored.cluster)
+      throw new AgentError(
+        'render',
+        'the cluster changed during the sync; the chart renders at the next sync',
+        {
+          retryable: true,
+        },
+      );
     return this.#stored.key;
   }
 

@@ -125,7 +125,16 @@ describe('helm charts', () => {
     ].join('\n');
     const files = await fixtureFiles('test/fixtures/render/chart', 'charts/greeter');
     await fx.repo.commit({ ...files, 'charts/greeter/templates/widgets.yaml': gated }, 'chart');
-    const args = ['--path', 'charts/greeter', '--render', 'helm', '--helm-release', 'web', '--output', 'json'];
+    const args = [
+      '--path',
+      'charts/greeter',
+      '--render',
+      'helm',
+      '--helm-release',
+      'web',
+      '--output',
+      'json',
+    ];
     const sync = async () => {
       const out = await fx.cli('sync', args);
       expect(out.stderr, out.stdout).toBe('');

@@ -137,4 +137,13 @@ describe('DiskRenderCache', () => {
     const cache = await DiskRenderCache.open(dir, target, '1.0');
     expect(await cache.knownFor(async () => ({ ...v132, kubeVersion: 'v1.33.0' }))).toBeUndefined();
   });
+  it('refuses to reuse a chart render for unread files when the cluster changed after the source stage looked', async () => {
+    const dir = await cacheDir();
+    await renderOnce(dir, snapshot('c1'), target, '1.0', v132);
+    const cache = await DiskRenderCache.open(dir, target, '1.0');
+    expect(await cache.knownFor(async () => v132)).toBe('c1');
+    const upgraded = { ...v132, kubeVersion: 'v1.33.0' };
+    expect(() => cache.keyOf(unread('c1'), target, upgraded)).toThrow(/the cluster changed during the sync/);
+    expect(cache.keyOf(unread('c1'), target, v132)).toBeTypeOf('string');
+  });
 });
