@@ -1,4 +1,4 @@
-import type { CommitState, CommitStatus, StatusWriter } from '../../status/types.ts';
+import type { CommitState, CommitStatus, PostedStatus, StatusWriter } from '../../status/types.ts';
 import { HostError } from '../../status/errors.ts';
 
 /** One status to bring onto one commit. */
@@ -11,6 +11,8 @@ export interface StatusJob {
   status: CommitStatus;
   /** Post only when the commit has no final status of this context yet (a pending at a re-check keeps the verdict). */
   onlyIfNew?: boolean;
+  /** The target's own context, not a preview's: only its outcomes tell the target's host state. */
+  own?: boolean;
   /** Post only when the state differs: a re-check that changed nothing keeps the description of the sync that deployed. */
   keepSameState?: boolean;
 }
@@ -18,7 +20,8 @@ export interface StatusJob {
 /** What became of a job. */
 export type JobOutcome =
   | { kind: 'posted'; job: StatusJob }
-  | { kind: 'unchanged'; job: StatusJob }
+  /** `known`: the host was not asked, as this process last saw that very status on the commit. */
+  | { kind: 'unchanged'; job: StatusJob; known?: boolean }
   | { kind: 'failed'; job: StatusJob; error: HostError }
   | { kind: 'dropped'; job: StatusJob };
 
@@ -36,6 +39,8 @@ export interface StatusQueueOptions {
   maxBackoffMs?: number;
   /** Longest Retry-After or rate-limit reset waited out, in ms (timers over 2^31 ms fire at once). Default 3600000. */
   maxRetryAfterMs?: number;
+  /** Statuses remembered as the host last had them, per commit and context (the oldest forgotten first). Default 4096. */
+  remembered?: number;
   /** Told every outcome; must not throw. */
   onOutcome?: (outcome: JobOutcome) => void;
 }
@@ -47,6 +52,7 @@ const DEFAULTS: Required<Omit<StatusQueueOptions, 'onOutcome'>> = {
   initialBackoffMs: 1000,
   maxBackoffMs: 60_000,
   maxRetryAfterMs: 3_600_000,
+  remembered: 4096,
 };
 
 interface Entry {
@@ -69,6 +75,9 @@ export class StatusQueue {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #stop = new AbortController();
   readonly #idle = new Set<() => void>();
+  // What the host last had per key, as read or posted by this process: a re-check of an unchanged verdict needs
+  // no request at all (two reads per target and interval reached GitHub's 5,000 requests an hour at 40 targets).
+  readonly #known = new Map<string, PostedStatus>();
   #running = 0;
   #retrying = 0;
 
@@ -141,20 +150,20 @@ export class StatusQueue {
     const { job } = entry;
     const signal = this.#stop.signal;
     try {
+      const known = this.#known.get(entry.key);
+      if (known && unchanged(job, known)) {
+        this.#onOutcome({ kind: 'unchanged', job, known: true });
+        return false;
+      }
       const latest = await job.writer.latest(job.sha, job.status.context, signal);
-      const description = job.status.description;
-      // In the host's words: GitLab and Bitbucket give an `error` posted as failed back as `failure`.
-      const inHostWords = (state: CommitState) => job.writer.toHost?.(state) ?? state;
-      const same =
-        latest !== undefined &&
-        inHostWords(latest.state) === inHostWords(job.status.state) &&
-        // GitLab refuses pending → pending ("Cannot transition status"), whatever the description says.
-        (latest.description === description || latest.state === 'pending' || job.keepSameState === true);
-      if (same || (job.onlyIfNew && latest !== undefined && latest.state !== 'pending')) {
+      if (latest) this.#remember(entry.key, latest);
+      if (latest && unchanged(job, latest)) {
         this.#onOutcome({ kind: 'unchanged', job });
         return false;
       }
+      this.#known.delete(entry.key);
       await job.writer.post(job.sha, job.status, signal);
+      this.#remember(entry.key, job.status);
       this.#onOutcome({ kind: 'posted', job });
       return false;
     } catch (err) {
@@ -174,6 +183,12 @@ export class StatusQueue {
       this.#retryLater(entry, error);
       return true;
     }
+  }
+
+  #remember(key: string, status: PostedStatus): void {
+    this.#known.delete(key);
+    this.#known.set(key, { state: status.state, description: status.description });
+    if (this.#known.size > this.#opts.remembered) this.#known.delete(this.#known.keys().next().value!);
   }
 
   #retryLater(entry: Entry, error: HostError): void {
@@ -198,4 +213,17 @@ export class StatusQueue {
     for (const resolve of this.#idle) resolve();
     this.#idle.clear();
   }
+}
+
+// Whether the host's newest status of the job's context makes the job needless; states compared in the host's
+// words (GitLab and Bitbucket give an `error` posted as failed back as `failure`).
+function unchanged(job: StatusJob, latest: PostedStatus): boolean {
+  const inHostWords = (state: CommitState) => job.writer.toHost?.(state) ?? state;
+  const same =
+    inHostWords(latest.state) === inHostWords(job.status.state) &&
+    // GitLab refuses pending → pending ("Cannot transition status"), whatever the description says.
+    (latest.description === job.status.description ||
+      latest.state === 'pending' ||
+      job.keepSameState === true);
+  return same || (job.onlyIfNew === true && latest.state !== 'pending');
 }

@@ -96,6 +96,7 @@ export class HostReporter {
       },
       onlyIfNew: opts.onlyIfNew,
       keepSameState: opts.keepSameState,
+      own: opts.context === undefined,
     });
   }
 
@@ -148,18 +149,22 @@ export class HostReporter {
   }
 
   #outcome(o: JobOutcome): void {
-    const labels = { target: o.job.target, provider: o.job.writer.provider };
-    const at = new Date().toISOString();
+    const { target } = o.job;
+    const labels = { target, provider: o.job.writer.provider };
     if (o.kind === 'posted') this.metrics.posts.inc({ ...labels, state: o.job.status.state as CommitState });
-    // A status found unchanged was read with the token: the host takes it again.
-    if (o.kind === 'posted' || o.kind === 'unchanged') {
-      this.#set(o.job.target, { ok: true, at });
-      this.metrics.hostOk.set({ target: o.job.target }, 1);
-    } else if (o.kind === 'dropped') this.metrics.dropped.inc();
-    else if (o.kind === 'failed') {
-      this.metrics.failures.inc({ ...labels, code: o.error.code });
-      this.#fail(o.job.target, o.error.code, o.error.message);
-    }
+    if (o.kind === 'dropped') this.metrics.dropped.inc();
+    if (o.kind === 'failed') this.metrics.failures.inc({ ...labels, code: o.error.code });
+    // A preview's post (another context, another commit) says nothing of the target's own statuses.
+    if (!o.job.own || o.kind === 'dropped') return;
+    if (o.kind === 'failed') return this.#fail(target, o.error.code, o.error.message);
+    // A status found unchanged was read with the token: that clears a refused token (401), not a missing write
+    // scope (403, 404), which a token that may read but not write would flap between. One known from memory
+    // was not asked for at all.
+    const before = this.#states.get(target);
+    const readOnly = before?.ok === false && before.code !== 'HOST_UNAUTHORIZED';
+    if (o.kind === 'unchanged' && (o.known || readOnly)) return;
+    this.#set(target, { ok: true, at: new Date().toISOString() });
+    this.metrics.hostOk.set({ target }, 1);
   }
 
   #fail(target: string, code: HostErrorCode, raw: string): void {

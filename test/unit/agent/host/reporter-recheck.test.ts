@@ -104,7 +104,7 @@ describe('a re-check of a deployed commit', () => {
     const { r, sync, posted } = await setup();
     await sync('synced', result('synced', ['configured'], [healthy('a')]));
     // Drift undone on the same commit: what the sync did is news.
-    await sync('synced', result('synced', ['configured'], [healthy('a')]));
+    await sync('synced', result('synced', ['configured', 'configured'], [healthy('a')]));
     await sync('unhealthy', result('unhealthy', ['unchanged'], [sick('a', 'ImagePullBackOff')]));
     await sync('unhealthy', result('unhealthy', ['unchanged'], [sick('a', 'CrashLoopBackOff')]));
     // Healthy again with nothing applied: the state moved, so it is posted.
@@ -112,6 +112,7 @@ describe('a re-check of a deployed commit', () => {
     expect(posted()).toEqual([
       'pending: sync in progress',
       'success: 1 configured, 1/1 healthy',
+      'success: 2 configured, 1/1 healthy',
       'failure: Deployment/a: ImagePullBackOff',
       'failure: Deployment/a: CrashLoopBackOff',
       'success: unchanged, 1/1 healthy',

@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 async function reporter() {
-  server = await startGitHub({ token, repository: 'acme/deploy' });
+  server ??= await startGitHub({ token, repository: 'acme/deploy' });
   const [cfg] = parseAgentConfig(
     stringify({
       targets: [
@@ -71,17 +71,58 @@ describe('HostReporter state', () => {
   });
 
   it('is ok again when the status is found unchanged with the fixed token (nothing new to post)', async () => {
+    const first = await reporter();
+    expect(await first.post(token)).toMatchObject({ ok: true });
+    first.r.stop();
+    // A new process (the agent restarted) knows nothing of what the host has, so it reads with the token.
     const { r, changes, post } = await reporter();
-    expect(await post(token)).toMatchObject({ ok: true });
     expect(await post(wrong)).toMatchObject({ ok: false, code: 'HOST_UNAUTHORIZED' });
     expect(await post(token)).toMatchObject({ ok: true });
     // One status on the host: the last post read it and found it unchanged.
     expect(server!.statuses).toHaveLength(1);
     expect(changes.map((c) => c.slice(0, 'web:{"ok":true'.length))).toEqual([
-      'web:{"ok":true',
       'web:{"ok":fals',
       'web:{"ok":true',
     ]);
+    r.stop();
+  });
+
+  it('asks the host nothing for a status it posted itself, and leaves the host state as it was', async () => {
+    const { r, changes, post } = await reporter();
+    expect(await post(token)).toMatchObject({ ok: true });
+    const asked = server!.requests.length;
+    // The same verdict at the next re-checks: no read, no post, even with a token the host would refuse.
+    expect(await post(token)).toMatchObject({ ok: true });
+    expect(await post(wrong)).toMatchObject({ ok: true });
+    expect(server!.requests.length).toBe(asked);
+    expect(changes).toHaveLength(1);
+    r.stop();
+  });
+  it('keeps a missing write scope (403) refused when a later status is only found unchanged', async () => {
+    const first = await reporter();
+    expect(await first.post(token)).toMatchObject({ ok: true });
+    first.r.stop();
+    const { r, post } = await reporter();
+    server!.force({ status: 403, body: { message: 'Resource not accessible by integration' } });
+    expect(await post(token)).toMatchObject({ ok: false, code: 'HOST_FORBIDDEN' });
+    // The read succeeds and finds the status unchanged: reading proves nothing about writing.
+    expect(await post(token)).toMatchObject({ ok: false, code: 'HOST_FORBIDDEN' });
+    r.stop();
+  });
+
+  it('leaves the target’s host state to its own statuses, not to its previews', async () => {
+    const { r, changes } = await reporter();
+    process.env[ENV] = token;
+    server!.force({ status: 401, body: { message: 'Bad credentials' } });
+    r.post(
+      'web',
+      sha,
+      { state: 'failure', description: 'would fail' },
+      { context: 'gitops-agent/c/web/preview' },
+    );
+    await r.idle();
+    expect(r.state('web')).toBeUndefined();
+    expect(changes).toEqual([]);
     r.stop();
   });
 });
