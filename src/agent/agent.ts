@@ -134,10 +134,7 @@ export class Agent {
     return this.#queue.trigger(target, reason);
   }
 
-  /**
-   * Asks the replica that owns `target` for a sync through its inventory parent's `requested-at` (the path of
-   * `gitops-agent reconcile`), for a webhook delivery that reached a replica not owning it.
-   */
+  /** Asks the owner of `target` for a sync through its parent's `requested-at`, for a webhook that reached a non-owner. */
   async requestSync(target: string): Promise<void> {
     const t = this.#targets.get(target)?.config.target;
     if (t) await requestSync(this.#deps.kube, requestParent(t), 'gitops-agent-webhook');
@@ -173,9 +170,11 @@ export class Agent {
   hostChanged(target: string): void {
     const state = this.#targets.get(target);
     const status = state?.status && updatedHost(state.status, this.#deps.hostState?.(target));
-    if (!state || !status || this.#stop.signal.aborted || !this.ownership.owns(target)) return;
+    // Held like a sync's write: a rebalance waits for it, and a replica that lost the target writes nothing.
+    const guard = state && status && !this.#stop.signal.aborted && beginWrite(this.ownership, target);
+    if (!guard) return;
     state.status = status;
-    void this.#report(state, status, status);
+    void this.#report(state, status, status).finally(() => guard.end());
   }
 
   /** The configuration of a target, as currently loaded. */
@@ -231,6 +230,7 @@ export class Agent {
     await draining;
     await this.#poller.stopped();
     await this.#healers.stopped();
+    await this.#writes.idle();
     // A Lease that could not be released expires after its duration; that is no reason to exit non-zero.
     await this.ownership.release().catch((err: unknown) => {
       this.#deps.log.warn({ err }, 'could not release every Lease; they expire after their duration');

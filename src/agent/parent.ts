@@ -99,19 +99,26 @@ export function statusFromParent(meta: ObjectMeta): TargetStatus | undefined {
   }
 }
 
+/** Writes run one after another per key; `idle()` resolves once none is queued or running. */
+export interface SerialWrites {
+  <T>(key: string, write: () => Promise<T>): Promise<T>;
+  idle(): Promise<void>;
+}
+
 /**
  * Runs writes one after another per key, in the order they were asked for, so a status rewritten between
  * syncs never lands over the newer status of the sync that ended meanwhile.
  */
-export function serialWrites(): <T>(key: string, write: () => Promise<T>) => Promise<T> {
+export function serialWrites(): SerialWrites {
   const tails = new Map<string, Promise<unknown>>();
-  return (key, write) => {
-    const run = (tails.get(key) ?? Promise.resolve()).then(write);
-    const tail = run.catch(() => undefined);
+  const run = <T>(key: string, write: () => Promise<T>): Promise<T> => {
+    const done = (tails.get(key) ?? Promise.resolve()).then(write);
+    const tail = done.catch(() => undefined);
     tails.set(key, tail);
     void tail.then(() => {
       if (tails.get(key) === tail) tails.delete(key);
     });
-    return run;
+    return done;
   };
+  return Object.assign(run, { idle: () => Promise.all(tails.values()).then(() => undefined) });
 }
