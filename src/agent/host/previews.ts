@@ -165,6 +165,8 @@ export class Previews {
       .then((state) => {
         // A preview the agent could not finish (API server down, a commit it cannot fetch) is tried again later.
         if (state === 'error') this.#backOff(key, asked);
+        // A late webhook of an older head leaves alone the record of the newer head previewed meanwhile.
+        else if (state === 'skipped' && this.#done.has(key)) return;
         else if (state !== 'stopped') {
           this.#failed.delete(key);
           this.#remember(key, job.pull.headCommit);

@@ -143,6 +143,12 @@ describe('pull-request previews on Bitbucket Cloud', () => {
       { path: statusPath(head2), state: 'INPROGRESS', description: 'preview in progress' },
       { path: statusPath(head2), state: 'SUCCESSFUL', description: 'would create 2, configure 1' },
     ]);
+    // A late redelivery of pull request 5's old head, after its new head was previewed: skipped, and the new
+    // head's record kept, so its next delivery (a title edit) is not previewed again.
+    expect(previews.request(fx.namespace, webhookPull(5, head1))).toBe(true);
+    await previews.idle();
+    expect(previews.request(fx.namespace, webhookPull(5, head2))).toBe(false);
+    expect(previewPosts()).toHaveLength(4);
     expect(JSON.stringify(bb.requests.map((r) => r.body)) + ha.logs.join('') + logs.join('')).not.toContain(
       token,
     );
