@@ -87,3 +87,19 @@ function sanitize(err: unknown, secrets: readonly string[]): Error {
   if (e.code) Object.assign(copy, { code: e.code });
   return copy;
 }
+
+/**
+ * The deadline of one call to a remote (`timeoutMs`, and the caller's `aborted` when given) and the failure
+ * context its errors are reported with.
+ */
+export function callDeadline(opts: {
+  url: string;
+  secrets: readonly string[];
+  timeoutMs: number;
+  aborted?: AbortSignal;
+  action?: string;
+}): { signal: AbortSignal; failure: FailureContext } {
+  const deadline = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.aborted ? AbortSignal.any([deadline, opts.aborted]) : deadline;
+  return { signal, failure: { ...opts, signal } };
+}

@@ -1,7 +1,7 @@
 import { raceAbort } from '../core/abort.ts';
 import type { GitAuth } from '../core/types.ts';
 import { authHeaders, secretsOf, splitUrlCredentials } from './auth.ts';
-import { toSourceError } from './errors.ts';
+import { callDeadline, toSourceError } from './errors.ts';
 import { DEFAULT_SOURCE_OPTIONS, type GitAuthReader } from './options.ts';
 import { createHttpClient, listRemoteRefs } from './remote.ts';
 
@@ -28,16 +28,13 @@ export async function resolveRemoteCommit(options: ResolveCommitOptions): Promis
   const timeoutMs = options.timeoutMs ?? DEFAULT_SOURCE_OPTIONS.timeoutMs;
   const given = typeof options.auth === 'function' ? await options.auth() : options.auth;
   const { url, auth } = splitUrlCredentials(options.url, given);
-  const deadline = AbortSignal.timeout(timeoutMs);
-  const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
-  const failure = {
+  const { signal, failure } = callDeadline({
     url,
     secrets: secretsOf(auth),
-    signal,
-    aborted: options.signal,
     timeoutMs,
+    aborted: options.signal,
     action: 'listing the refs of',
-  };
+  });
   try {
     if (options.signal?.aborted) throw options.signal.reason;
     const listing = listRemoteRefs({ http: createHttpClient(signal), url, headers: authHeaders(auth) });

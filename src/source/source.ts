@@ -3,7 +3,7 @@ import { raceAbort } from '../core/abort.ts';
 import type { SourceSnapshot } from '../core/types.ts';
 import { authHeaders, secretsOf, splitUrlCredentials } from './auth.ts';
 import { openRepo, repoDir, sweepAbandoned, withRepoLock } from './cache.ts';
-import { isCacheFailure, toSourceError } from './errors.ts';
+import { callDeadline, isCacheFailure, toSourceError } from './errors.ts';
 import { ensureCommit, type FetchResult } from './fetch.ts';
 import { ObjectReader } from './object-reader.ts';
 import { DEFAULT_SOURCE_OPTIONS, type SourceOptions } from './options.ts';
@@ -35,15 +35,12 @@ export async function fetchSource(options: SourceOptions): Promise<SourceSnapsho
   await sweepAbandoned(options.cacheDir);
 
   return withRepoLock(dir, async () => {
-    const deadline = AbortSignal.timeout(limits.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
-    const failure = {
+    const { signal, failure } = callDeadline({
       url,
       secrets: secretsOf(auth),
-      signal,
-      aborted: options.signal,
       timeoutMs: limits.timeoutMs,
-    };
+      aborted: options.signal,
+    });
     if (options.signal?.aborted) throw toSourceError(options.signal.reason, failure);
     const repo = await openRepo(dir).catch((err: unknown) => Promise.reject(toSourceError(err, failure)));
     const http = createHttpClient(signal);

@@ -158,3 +158,20 @@ async function startProxy(): Promise<Proxy> {
     });
   return proxy;
 }
+
+/** The config of a fixture's target (path `deploy`, interval 1h) with `host`, and any other keys in `extra`. */
+export function hostTarget(
+  fx: { namespace: string; repo: { url: string } },
+  host: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    name: fx.namespace,
+    repo: fx.repo.url,
+    path: 'deploy',
+    namespace: fx.namespace,
+    interval: '1h',
+    ...extra,
+    host,
+  };
+}

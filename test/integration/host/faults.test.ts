@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useSyncFixtures, type SyncFixture } from '../../support/sync-fixture.ts';
-import { startHostAgent, type HostAgent } from '../../support/host-agent.ts';
+import { hostTarget, startHostAgent, type HostAgent } from '../../support/host-agent.ts';
 import { githubSecondaryLimit, type GitHubFake } from '../../support/hosts/github.ts';
 import { gitlabRateLimited } from '../../support/hosts/gitlab.ts';
 import type { ContractServer } from '../../support/hosts/server.ts';
@@ -32,16 +32,7 @@ async function world(host: HostCase, opts: { configuredToken?: string } = {}): P
   const dir = await mkdtemp(join(tmpdir(), 'gitops-host-token-'));
   await writeFile(join(dir, 'token'), opts.configuredToken ?? token);
   const { server, host: hostKey } = await host.start(token);
-  const ha = await startHostAgent([
-    {
-      name: fx.namespace,
-      repo: fx.repo.url,
-      path: 'deploy',
-      namespace: fx.namespace,
-      interval: '1h',
-      host: { ...hostKey, token: { file: join(dir, 'token') } },
-    },
-  ]);
+  const ha = await startHostAgent([hostTarget(fx, { ...hostKey, token: { file: join(dir, 'token') } })]);
   suite.onCleanup(async () => {
     await ha.stop();
     await server.close();

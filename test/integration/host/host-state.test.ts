@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { STATUS_ANNOTATION, type TargetStatus } from '../../../src/agent/target-status.ts';
 import { eventually, kubeconfigPath } from '../../support/cluster.ts';
 import { startAgent } from '../../support/agent-process.ts';
-import { startHostAgent, type HostAgent } from '../../support/host-agent.ts';
+import { hostTarget, startHostAgent, type HostAgent } from '../../support/host-agent.ts';
 import type { GitHubFake } from '../../support/hosts/github.ts';
 import { useSyncFixtures, type SyncFixture } from '../../support/sync-fixture.ts';
 import { HOSTS } from './cases.ts';
@@ -37,16 +37,7 @@ async function world(configured: 'right' | 'wrong', wrong = ''): Promise<World> 
   const tokenFile = join(dir, 'token');
   await writeFile(tokenFile, configured === 'right' ? token : wrong);
   const { server, host } = await github.start(token);
-  const ha = await startHostAgent([
-    {
-      name: fx.namespace,
-      repo: fx.repo.url,
-      path: 'deploy',
-      namespace: fx.namespace,
-      interval: '1h',
-      host: { ...host, token: { file: tokenFile } },
-    },
-  ]);
+  const ha = await startHostAgent([hostTarget(fx, { ...host, token: { file: tokenFile } })]);
   suite.onCleanup(async () => {
     await ha.stop();
     await server.close();

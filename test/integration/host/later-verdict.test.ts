@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually, kubectl } from '../../support/cluster.ts';
-import { startHostAgent } from '../../support/host-agent.ts';
+import { hostTarget, startHostAgent } from '../../support/host-agent.ts';
 import { startGitHub } from '../../support/hosts/github.ts';
 import { useSyncFixtures } from '../../support/sync-fixture.ts';
 
@@ -39,21 +39,16 @@ describe('a later health check of the same commit', () => {
     await writeFile(file, `${token}\n`, { mode: 0o600 });
     const server = await startGitHub({ token, repository: 'acme/deploy' });
     const ha = await startHostAgent([
-      {
-        name: fx.namespace,
-        repo: fx.repo.url,
-        path: 'deploy',
-        namespace: fx.namespace,
-        interval: '1h',
-        healthTimeoutSeconds: 30,
-        healthFailureGraceSeconds: 1,
-        host: {
+      hostTarget(
+        fx,
+        {
           provider: 'github',
           apiUrl: `${server.url}/api/v3`,
           repository: 'acme/deploy',
           token: { file },
         },
-      },
+        { healthTimeoutSeconds: 30, healthFailureGraceSeconds: 1 },
+      ),
     ]);
     suite.onCleanup(async () => {
       await ha.stop();

@@ -16,7 +16,7 @@ import { bitbucketKey } from '../../../src/status/bitbucket.ts';
 import type { PullRequest } from '../../../src/status/types.ts';
 import { kubeconfigPath } from '../../support/cluster.ts';
 import { useSyncFixtures } from '../../support/sync-fixture.ts';
-import { startHostAgent } from '../../support/host-agent.ts';
+import { hostTarget, startHostAgent } from '../../support/host-agent.ts';
 import { startBitbucketCloud } from '../../support/hosts/bitbucket.ts';
 
 const suite = useSyncFixtures();
@@ -47,20 +47,13 @@ describe('pull-request previews on Bitbucket Cloud', () => {
     await writeFile(join(dir, 'token'), token);
     const bb = await startBitbucketCloud({ token, repository: 'acme/deploy' });
     const ha = await startHostAgent([
-      {
-        name: fx.namespace,
-        repo: fx.repo.url,
-        path: 'deploy',
-        namespace: fx.namespace,
-        interval: '1h',
-        host: {
-          provider: 'bitbucket-cloud',
-          apiUrl: `${bb.url}/2.0`,
-          repository: 'acme/deploy',
-          token: { file: join(dir, 'token') },
-          previews: { enabled: true, interval: '0s' },
-        },
-      },
+      hostTarget(fx, {
+        provider: 'bitbucket-cloud',
+        apiUrl: `${bb.url}/2.0`,
+        repository: 'acme/deploy',
+        token: { file: join(dir, 'token') },
+        previews: { enabled: true, interval: '0s' },
+      }),
     ]);
     const kube = Kube.load(kubeconfigPath());
     suite.onCleanup(async () => {

@@ -13,7 +13,7 @@ import { Redactor } from '../../../src/agent/redact.ts';
 import { Kube } from '../../../src/kube/objects.ts';
 import { kubeconfigPath } from '../../support/cluster.ts';
 import { useSyncFixtures } from '../../support/sync-fixture.ts';
-import { startHostAgent } from '../../support/host-agent.ts';
+import { hostTarget, startHostAgent } from '../../support/host-agent.ts';
 import { startGitHub } from '../../support/hosts/github.ts';
 
 const suite = useSyncFixtures();
@@ -32,20 +32,13 @@ describe('pull-request previews', () => {
     await writeFile(join(dir, 'token'), token);
     const gh = await startGitHub({ token, repository: 'acme/deploy' });
     const ha = await startHostAgent([
-      {
-        name: fx.namespace,
-        repo: fx.repo.url,
-        path: 'deploy',
-        namespace: fx.namespace,
-        interval: '1h',
-        host: {
-          provider: 'github',
-          apiUrl: gh.url,
-          repository: 'acme/deploy',
-          token: { file: join(dir, 'token') },
-          previews: { enabled: true, comment: true, interval: '1ms' },
-        },
-      },
+      hostTarget(fx, {
+        provider: 'github',
+        apiUrl: gh.url,
+        repository: 'acme/deploy',
+        token: { file: join(dir, 'token') },
+        previews: { enabled: true, comment: true, interval: '1ms' },
+      }),
     ]);
     const kube = Kube.load(kubeconfigPath());
     suite.onCleanup(async () => {

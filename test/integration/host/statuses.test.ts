@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { KWOK_IMAGES } from '../../cluster/control-plane.ts';
 import { useSyncFixtures } from '../../support/sync-fixture.ts';
-import { startHostAgent } from '../../support/host-agent.ts';
+import { hostTarget, startHostAgent } from '../../support/host-agent.ts';
 import type { ContractServer, RecordedRequest } from '../../support/hosts/server.ts';
 import { HOSTS, TARGET_URL, type HostCase, type Wire } from './cases.ts';
 
@@ -52,16 +52,11 @@ describe.each(HOSTS)('commit statuses on $name', (host) => {
     const tf = await tokenFile(token);
     const { server, host: hostKey } = await host.start(token);
     const ha = await startHostAgent([
-      {
-        name: fx.namespace,
-        repo: fx.repo.url,
-        path: 'deploy',
-        namespace: fx.namespace,
-        interval: '1h',
-        healthTimeoutSeconds: 60,
-        healthFailureGraceSeconds: 1,
-        host: { ...hostKey, token: { file: tf.file }, targetUrl: TARGET_URL },
-      },
+      hostTarget(
+        fx,
+        { ...hostKey, token: { file: tf.file }, targetUrl: TARGET_URL },
+        { healthTimeoutSeconds: 60, healthFailureGraceSeconds: 1 },
+      ),
     ]);
     suite.onCleanup(async () => {
       await ha.stop();

@@ -2,16 +2,11 @@
 // ("1 configured, 2/2 healthy"): it is not replaced by "unchanged", so a pull request's check keeps saying what
 // merging it did and the host gets no second post. A re-check that changes something, or a failure whose
 // cause moved, is posted. Against the GitHub contract server, through the reporter's own sync events.
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { HostReporter } from '../../../../src/agent/host/reporter.ts';
-import { parseAgentConfig, type TargetConfig } from '../../../../src/agent/config.ts';
 import type { AgentOutcome, TargetStatus } from '../../../../src/agent/target-status.ts';
-import { Redactor } from '../../../../src/agent/redact.ts';
 import type { Action, ObjectHealth, SyncResult } from '../../../../src/core/types.ts';
 import { startGitHub, type GitHubFake } from '../../../support/hosts/github.ts';
+import { githubReporter } from './github-reporter.ts';
 
 const token = 'ghp_reporterrecheck0123456789';
 const sha = 'c'.repeat(40);
@@ -50,24 +45,7 @@ function result(outcome: SyncResult['outcome'], actions: Action[], health: Objec
 async function setup() {
   server = await startGitHub({ token, repository: 'acme/deploy' });
   process.env[ENV] = token;
-  const [cfg] = parseAgentConfig(
-    stringify({
-      targets: [
-        {
-          name: 'web',
-          repo: 'https://github.com/acme/deploy.git',
-          host: { provider: 'github', apiUrl: server.url, repository: 'acme/deploy', token: { env: ENV } },
-        },
-      ],
-    }),
-  ).targets as [TargetConfig];
-  const r = new HostReporter({
-    cluster: 'c',
-    log: pino({ level: 'silent' }),
-    redactor: new Redactor(),
-    registry: new Registry(),
-    targetConfig: () => cfg,
-  });
+  const r = githubReporter(server, ENV);
   const sync = async (outcome: AgentOutcome, res: SyncResult) => {
     r.listener({
       type: 'sync-progress',

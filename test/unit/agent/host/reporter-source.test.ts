@@ -1,15 +1,10 @@
 // A sync whose source stage fails knows no commit: it posts no status, in particular none on the commit the
 // target resolved before (which would stay red); a failure before the sync lock still marks that commit.
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { HostReporter } from '../../../../src/agent/host/reporter.ts';
-import { parseAgentConfig, type TargetConfig } from '../../../../src/agent/config.ts';
 import type { AgentEvent } from '../../../../src/agent/events.ts';
-import { Redactor } from '../../../../src/agent/redact.ts';
 import type { Stage, SyncResult } from '../../../../src/core/types.ts';
 import { startGitHub, type GitHubFake } from '../../../support/hosts/github.ts';
+import { githubReporter } from './github-reporter.ts';
 
 const token = 'ghp_reporter';
 const old = 'e'.repeat(40);
@@ -43,29 +38,7 @@ const failed = (stage: Stage, message: string): AgentEvent =>
 async function reporterWithOldCommit() {
   server = await startGitHub({ token, repository: 'acme/deploy' });
   process.env.REPORTER_SOURCE_TOKEN = token;
-  const [cfg] = parseAgentConfig(
-    stringify({
-      targets: [
-        {
-          name: 'web',
-          repo: 'https://github.com/acme/deploy.git',
-          host: {
-            provider: 'github',
-            apiUrl: server.url,
-            repository: 'acme/deploy',
-            token: { env: 'REPORTER_SOURCE_TOKEN' },
-          },
-        },
-      ],
-    }),
-  ).targets as [TargetConfig];
-  const reporter = new HostReporter({
-    cluster: 'c',
-    log: pino({ level: 'silent' }),
-    redactor: new Redactor(),
-    registry: new Registry(),
-    targetConfig: () => cfg,
-  });
+  const reporter = githubReporter(server, 'REPORTER_SOURCE_TOKEN');
   reporter.listener({
     type: 'sync-progress',
     target: 'web',

@@ -1,14 +1,9 @@
 // The reporter's HostState against the GitHub contract server: a refusal is told to onStateChange once (the
 // same refusal again is not news), a fixed token is ok again whether the status is posted or found unchanged,
 // and a token the host echoes in its refusal never reaches the state.
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { HostReporter } from '../../../../src/agent/host/reporter.ts';
-import { parseAgentConfig, type TargetConfig } from '../../../../src/agent/config.ts';
-import { Redactor } from '../../../../src/agent/redact.ts';
 import { startGitHub, type GitHubFake } from '../../../support/hosts/github.ts';
+import { githubReporter } from './github-reporter.ts';
 
 const token = 'ghp_reporterstate0123456789';
 const wrong = 'ghp_wrongtoken9876543210';
@@ -23,24 +18,8 @@ afterEach(async () => {
 
 async function reporter() {
   server ??= await startGitHub({ token, repository: 'acme/deploy' });
-  const [cfg] = parseAgentConfig(
-    stringify({
-      targets: [
-        {
-          name: 'web',
-          repo: 'https://github.com/acme/deploy.git',
-          host: { provider: 'github', apiUrl: server.url, repository: 'acme/deploy', token: { env: ENV } },
-        },
-      ],
-    }),
-  ).targets as [TargetConfig];
   const changes: string[] = [];
-  const r = new HostReporter({
-    cluster: 'c',
-    log: pino({ level: 'silent' }),
-    redactor: new Redactor(),
-    registry: new Registry(),
-    targetConfig: () => cfg,
+  const r = githubReporter(server, ENV, {
     onStateChange: (target) => changes.push(`${target}:${JSON.stringify(r.state(target))}`),
   });
   const post = async (tokenNow: string) => {
